@@ -1,0 +1,57 @@
+// HTTP for the whole program; the only folder that touches libcurl.
+//
+// A Client owns one curl handle, so its connection (and TLS session) is kept alive
+// between requests. Clients are not thread-safe: each thread uses its own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/status.h"
+
+namespace amstream::http {
+
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+struct Request {
+  std::string method = "POST";  // "GET" or "POST"
+  std::string url;
+  Headers headers;
+  std::string body;
+  // Whole-request limit, connect included. Must exceed any server-side wait (long poll).
+  std::chrono::milliseconds timeout{30'000};
+  // When set and it becomes true, the request is abandoned within ~100 ms with kCancelled.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct Response {
+  long status = 0;  // HTTP status code
+  Headers headers;  // names lower-cased
+  std::string body;
+};
+
+class Client {
+ public:
+  Client();
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Performs the request. Any HTTP status is a Response; only transport failures are
+  // errors: kUnavailable (refused, reset, DNS, timeout, TLS) or kCancelled.
+  Result<Response> Do(const Request& request);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Percent-encodes per RFC 3986 (unreserved characters kept), as SigV4 and form bodies need.
+std::string UrlEncode(std::string_view text);
+
+}  // namespace amstream::http
