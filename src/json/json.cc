@@ -25,11 +25,6 @@ Status FromError(simdjson::error_code error, std::string_view what) {
   return InvalidError(fmt::format("{}: {}", what, simdjson::error_message(error)));
 }
 
-Value Wrap(dom::element element, unsigned char* storage, Value out) {
-  new (storage) dom::element(element);
-  return out;
-}
-
 }  // namespace
 
 Value::Value() { new (element_) dom::element(); }
@@ -107,7 +102,8 @@ std::optional<Value> Value::Find(std::string_view key) const {
     return std::nullopt;
   }
   Value out;
-  return Wrap(found, out.element_, out);
+  new (out.element_) dom::element(found);
+  return out;
 }
 
 Status Value::ForEachField(
