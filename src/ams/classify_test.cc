@@ -135,13 +135,19 @@ TEST(ClassifierTest, QuarantinesBadBodiesWithReasons) {
       {"{\"dataset_id\":\"sp-traffic\",\"cost\":1e300}", "cost"},
       {"{\"datasetType\":\"x\",\"profileId\":\"p\",\"date\":\"2025-13-01\",\"records\":[]}",
        "date"},
-      {"\xff\xfe{}", "invalid JSON"},
+      {"\xff\xfe{}", "not valid UTF-8"},
   };
   for (const BadBody& c : cases) {
     std::string reason = ReasonOf(ClassifyBody(c.body));
     EXPECT_NE(reason.find(c.reason_part), std::string::npos)
         << "body: " << c.body << "\nreason: " << reason;
   }
+}
+
+TEST(ClassifierTest, KeepsEveryByteOfABinaryBody) {
+  Message m = ClassifyBody(std::string("{\"a\":1}\0\xff", 9));
+  EXPECT_NE(ReasonOf(m).find("not valid UTF-8"), std::string::npos);
+  EXPECT_EQ(m.delivery.body, "hex:7b2261223a317d00ff");
 }
 
 TEST(ClassifierTest, QuarantinesDeepNestingAndHugeBodies) {

@@ -1,0 +1,303 @@
+#include "pipeline/consumer.h"
+
+#include <fmt/format.h>
+
+#include <thread>
+#include <vector>
+
+#include "ams/classify.h"
+#include "common/backoff.h"
+#include "common/log.h"
+#include "pipeline/bounded_queue.h"
+
+namespace amstream::pipeline {
+namespace {
+
+constexpr std::string_view kLog = "pipeline";
+constexpr size_t kSqsBatchLimit = 10;
+constexpr int kDeleteAttempts = 5;
+constexpr auto kSummaryInterval = std::chrono::seconds(30);
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+// State shared by the stage threads of one Run.
+struct Consumer::Pipeline {
+  Pipeline(Consumer* owner, const std::atomic<bool>* stop_signal)
+      : consumer(owner),
+        external_stop(stop_signal),
+        parsed(owner->options_.buffer_messages),
+        deletes(owner->options_.buffer_messages) {}
+
+  void ReceiveLoop(QueueClient* client);
+  void WriteLoop(QueueClient* client);
+  void DeleteLoop(QueueClient* client);
+
+  void Commit(QueueClient* client, std::span<ams::Message> batch);
+  void Count(const store::WriteStats& written);
+  void Release(QueueClient* client, std::span<const ams::Message> batch);
+  void DeleteWithRetry(QueueClient* client, std::vector<std::string> handles);
+  bool Idle(std::chrono::milliseconds limit) const;
+
+  Consumer* consumer;
+  ConsumerStats& stats = consumer->stats_;
+  const std::atomic<bool>* external_stop;
+  // Set once receiving must end (signal or idle); cancels polls that are waiting.
+  std::atomic<bool> stopping{false};
+  BoundedQueue<ams::Message> parsed;
+  BoundedQueue<std::string> deletes;
+  std::atomic<int> live_receivers{0};
+  // Received but not yet deleted or released: zero means nothing is in flight.
+  std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t> last_receive_ms{NowMs()};
+};
+
+void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
+  ams::Classifier classifier;
+  Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(20));
+  log::RateLimit limit(std::chrono::seconds(10));
+  while (!stopping.load()) {
+    Result<std::vector<ams::Delivery>> received = client->Receive(&stopping);
+    if (!received.ok()) {
+      if (received.status().code() == Code::kCancelled) {
+        break;
+      }
+      auto delay = backoff.Next();
+      if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
+        log::Write(IsRetryable(received.status().code()) ? log::Level::kWarn : log::Level::kError,
+                   kLog, "receive failed; retrying",
+                   {{"error", received.status().ToString()},
+                    {"retry_in_ms", delay.count()},
+                    {"suppressed", suppressed}});
+      }
+      SleepUnlessStopped(delay, stopping);
+      continue;
+    }
+    backoff.Reset();
+    if (received->empty()) {
+      continue;
+    }
+    auto count = static_cast<int64_t>(received->size());
+    in_flight += count;
+    stats.received += count;
+    last_receive_ms = NowMs();
+    for (ams::Delivery& delivery : *received) {
+      parsed.Push(classifier.Classify(std::move(delivery)));
+    }
+  }
+  if (--live_receivers == 0) {
+    parsed.Close();
+  }
+}
+
+void Consumer::Pipeline::WriteLoop(QueueClient* client) {
+  std::vector<ams::Message> batch;
+  const ConsumerOptions& options = consumer->options_;
+  while (true) {
+    batch.clear();
+    if (!parsed.PopBatch(options.batch_messages, std::chrono::milliseconds(100),
+                         options.batch_linger, &batch)) {
+      break;
+    }
+    if (!batch.empty()) {
+      Commit(client, batch);
+    }
+  }
+  deletes.Close();
+}
+
+void Consumer::Pipeline::Commit(QueueClient* client, std::span<ams::Message> batch) {
+  Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
+  log::RateLimit limit(std::chrono::seconds(10));
+  while (true) {
+    Result<store::WriteStats> written = consumer->store_->Write(batch);
+    if (written.ok()) {
+      Count(*written);
+      for (const ams::Message& message : batch) {
+        deletes.Push(message.delivery.receipt_handle);
+      }
+      return;
+    }
+    const Status& error = written.status();
+    if (error.code() == Code::kInvalid && batch.size() > 1) {
+      // One message holds a value the database refuses; find it without holding back
+      // the others by committing each on its own.
+      for (ams::Message& message : batch) {
+        Commit(client, std::span<ams::Message>(&message, 1));
+      }
+      return;
+    }
+    if (error.code() == Code::kInvalid &&
+        !std::holds_alternative<ams::Quarantined>(batch[0].content)) {
+      batch[0].content = ams::Quarantined{"the database refused a value: " + error.message()};
+      continue;
+    }
+    ++stats.write_retries;
+    if (stopping.load() && backoff.attempts() >= 3) {
+      log::Error(kLog, "giving up on a batch at shutdown; its messages stay in the queue",
+                 {{"error", error.ToString()}, {"messages", batch.size()}});
+      Release(client, batch);
+      return;
+    }
+    auto delay = backoff.Next();
+    if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
+      log::Write(IsRetryable(error.code()) ? log::Level::kWarn : log::Level::kError, kLog,
+                 "write failed; retrying",
+                 {{"error", error.ToString()},
+                  {"messages", batch.size()},
+                  {"retry_in_ms", delay.count()}});
+    }
+    SleepUnlessStopped(delay, *external_stop);
+  }
+}
+
+void Consumer::Pipeline::Count(const store::WriteStats& written) {
+  ++stats.batches;
+  stats.records_stored += written.records_stored;
+  stats.duplicates += written.duplicates;
+  stats.blog_rows += written.blog_rows;
+  stats.quarantined += written.quarantined;
+  stats.confirmations += written.confirmations;
+}
+
+// Makes uncommitted messages visible again at once instead of after their timeout.
+void Consumer::Pipeline::Release(QueueClient* client, std::span<const ams::Message> batch) {
+  std::vector<std::string> handles;
+  for (const ams::Message& message : batch) {
+    handles.push_back(message.delivery.receipt_handle);
+  }
+  for (size_t i = 0; i < handles.size(); i += kSqsBatchLimit) {
+    size_t n = std::min(kSqsBatchLimit, handles.size() - i);
+    Result<std::vector<EntryFailure>> changed =
+        client->ChangeVisibility(std::span<const std::string>(handles).subspan(i, n), 0);
+    if (!changed.ok()) {
+      log::Warn(kLog, "could not release messages; they reappear after their visibility timeout",
+                {{"error", changed.status().ToString()}});
+    }
+  }
+  stats.released += static_cast<int64_t>(batch.size());
+  in_flight -= static_cast<int64_t>(batch.size());
+}
+
+void Consumer::Pipeline::DeleteLoop(QueueClient* client) {
+  std::vector<std::string> handles;
+  while (true) {
+    handles.clear();
+    if (!deletes.PopBatch(kSqsBatchLimit, std::chrono::milliseconds(100),
+                          std::chrono::milliseconds(5), &handles)) {
+      break;
+    }
+    if (!handles.empty()) {
+      DeleteWithRetry(client, std::move(handles));
+      handles = {};
+    }
+  }
+}
+
+void Consumer::Pipeline::DeleteWithRetry(QueueClient* client, std::vector<std::string> handles) {
+  const auto total = static_cast<int64_t>(handles.size());
+  Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
+  std::string last_error;
+  for (int attempt = 0; attempt < kDeleteAttempts && !handles.empty(); ++attempt) {
+    if (attempt > 0) {
+      SleepUnlessStopped(backoff.Next(), *external_stop);
+    }
+    Result<std::vector<EntryFailure>> failed = client->Delete(handles);
+    if (!failed.ok()) {
+      last_error = failed.status().ToString();
+      continue;
+    }
+    std::vector<std::string> retry;
+    for (const EntryFailure& failure : *failed) {
+      retry.push_back(handles[failure.index]);
+      last_error = failure.code + ": " + failure.message;
+    }
+    stats.deleted += static_cast<int64_t>(handles.size() - retry.size());
+    handles = std::move(retry);
+  }
+  if (!handles.empty()) {
+    stats.delete_failures += static_cast<int64_t>(handles.size());
+    log::Warn(kLog,
+              "could not delete committed messages; they will be received again and skipped "
+              "as duplicates",
+              {{"messages", handles.size()}, {"error", last_error}});
+  }
+  in_flight -= total;
+}
+
+bool Consumer::Pipeline::Idle(std::chrono::milliseconds limit) const {
+  return in_flight.load() == 0 && NowMs() - last_receive_ms.load() >= limit.count();
+}
+
+Consumer::Consumer(ConsumerOptions options, QueueClientFactory queue, store::Store* store)
+    : options_(std::move(options)), queue_(std::move(queue)), store_(store) {}
+
+Status Consumer::Run(const std::atomic<bool>& stop) {
+  options_.receivers = std::max(1, options_.receivers);
+  options_.deleters = std::max(1, options_.deleters);
+  std::vector<std::unique_ptr<QueueClient>> clients;
+  for (int i = 0; i < options_.receivers + options_.deleters + 1; ++i) {
+    Result<std::unique_ptr<QueueClient>> client = queue_();
+    if (!client.ok()) {
+      return client.status();
+    }
+    clients.push_back(std::move(*client));
+  }
+
+  Pipeline p(this, &stop);
+  p.live_receivers = options_.receivers;
+  std::vector<std::thread> receivers;
+  std::vector<std::thread> deleters;
+  size_t next = 0;
+  for (int i = 0; i < options_.receivers; ++i) {
+    receivers.emplace_back(&Pipeline::ReceiveLoop, &p, clients[next++].get());
+  }
+  std::thread writer(&Pipeline::WriteLoop, &p, clients[next++].get());
+  for (int i = 0; i < options_.deleters; ++i) {
+    deleters.emplace_back(&Pipeline::DeleteLoop, &p, clients[next++].get());
+  }
+  log::Info(kLog, "consuming", {{"receivers", options_.receivers},
+                                {"deleters", options_.deleters},
+                                {"batch_messages", options_.batch_messages},
+                                {"store", store_->kind()}});
+
+  auto next_summary = std::chrono::steady_clock::now() + kSummaryInterval;
+  while (!stop.load()) {
+    if (options_.exit_when_idle && p.Idle(*options_.exit_when_idle)) {
+      log::Info(kLog, "queue idle; stopping");
+      break;
+    }
+    if (std::chrono::steady_clock::now() >= next_summary) {
+      next_summary += kSummaryInterval;
+      log::Info(kLog, "progress", {{"received", stats_.received.load()},
+                                   {"stored", stats_.records_stored.load()},
+                                   {"duplicates", stats_.duplicates.load()},
+                                   {"quarantined", stats_.quarantined.load()},
+                                   {"deleted", stats_.deleted.load()}});
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+
+  log::Info(kLog, "draining", {{"in_flight", p.in_flight.load()}});
+  p.stopping = true;
+  for (std::thread& t : receivers) t.join();
+  writer.join();
+  for (std::thread& t : deleters) t.join();
+  log::Info(kLog, "stopped", {{"received", stats_.received.load()},
+                              {"stored", stats_.records_stored.load()},
+                              {"duplicates", stats_.duplicates.load()},
+                              {"blog_rows", stats_.blog_rows.load()},
+                              {"quarantined", stats_.quarantined.load()},
+                              {"confirmations", stats_.confirmations.load()},
+                              {"deleted", stats_.deleted.load()},
+                              {"delete_failures", stats_.delete_failures.load()},
+                              {"released", stats_.released.load()}});
+  return Status::Ok();
+}
+
+}  // namespace amstream::pipeline
