@@ -8,6 +8,7 @@
 #include "ams/classify.h"
 #include "common/backoff.h"
 #include "common/log.h"
+#include "pipeline/batch_writer.h"
 #include "pipeline/bounded_queue.h"
 
 namespace amstream::pipeline {
@@ -115,7 +116,7 @@ void Consumer::Pipeline::Commit(QueueClient* client, std::span<ams::Message> bat
   Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(10));
   log::RateLimit limit(std::chrono::seconds(10));
   while (true) {
-    Result<store::WriteStats> written = consumer->store_->Write(batch);
+    Result<store::WriteStats> written = WriteIsolatingRefusals(consumer->store_, batch);
     if (written.ok()) {
       Count(*written);
       for (const ams::Message& message : batch) {
@@ -124,19 +125,6 @@ void Consumer::Pipeline::Commit(QueueClient* client, std::span<ams::Message> bat
       return;
     }
     const Status& error = written.status();
-    if (error.code() == Code::kInvalid && batch.size() > 1) {
-      // One message holds a value the database refuses; find it without holding back
-      // the others by committing each on its own.
-      for (ams::Message& message : batch) {
-        Commit(client, std::span<ams::Message>(&message, 1));
-      }
-      return;
-    }
-    if (error.code() == Code::kInvalid &&
-        !std::holds_alternative<ams::Quarantined>(batch[0].content)) {
-      batch[0].content = ams::Quarantined{"the database refused a value: " + error.message()};
-      continue;
-    }
     ++stats.write_retries;
     if (stopping.load() && backoff.attempts() >= 3) {
       log::Error(kLog, "giving up on a batch at shutdown; its messages stay in the queue",

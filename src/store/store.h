@@ -26,7 +26,15 @@ struct WriteStats {
   int64_t quarantined = 0;     // quarantine rows written (a re-delivered one counts once)
   int64_t confirmations = 0;   // subscription control messages recorded
 
-  WriteStats& operator+=(const WriteStats& other);
+  WriteStats& operator+=(const WriteStats& other) {
+    records_stored += other.records_stored;
+    duplicates += other.duplicates;
+    blog_rows += other.blog_rows;
+    blog_rows_stale += other.blog_rows_stale;
+    quarantined += other.quarantined;
+    confirmations += other.confirmations;
+    return *this;
+  }
 };
 
 // Filters and grouping of `amstream report`. Dates are the advertiser's local days.
