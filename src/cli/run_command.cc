@@ -73,6 +73,8 @@ void AddRunCommand(CLI::App* app, const GlobalFlags* global, int* exit) {
   auto flags = std::make_shared<RunFlags>();
   CLI::App* cmd = app->add_subcommand(
       "run", "Consume the SQS queue into the database until SIGTERM/SIGINT (or idle)");
+  // A repeated option takes its last value, so wrappers can append overrides.
+  cmd->option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   cmd->add_option("--queue-url", flags->queue.queue_url,
                   "URL of the SQS queue that AMS delivers to")
       ->envname("AMSTREAM_QUEUE_URL")

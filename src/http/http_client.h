@@ -54,4 +54,17 @@ class Client {
 // Percent-encodes per RFC 3986 (unreserved characters kept), as SigV4 and form bodies need.
 std::string UrlEncode(std::string_view text);
 
+// The parts of an absolute http(s) URL that request signing and error messages need.
+struct Url {
+  std::string scheme;     // "http" or "https", lower-cased
+  std::string authority;  // "host" or "host:port"; a default port (80, 443) is dropped
+  std::string host;       // the host alone, without port or brackets
+  std::string path;       // "/" when the URL has none; never includes the query
+  std::string query;      // after '?', without it; empty when absent
+};
+
+// Splits `url`. Fails with kInvalid (naming the URL) unless it is an absolute http:// or
+// https:// URL with a host and no user info. Pure string work: nothing is resolved.
+Result<Url> ParseUrl(std::string_view url);
+
 }  // namespace amstream::http
