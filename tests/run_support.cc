@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <iostream>
 
 #include "ams/record.h"
 
@@ -27,8 +29,8 @@ void RunTest::SetUp() {
   Result<std::string> dlq = sqs_->CreateQueue(name_ + "-dlq");
   ASSERT_TRUE(dlq.ok()) << dlq.status().ToString();
   dlq_url_ = *dlq;
-  std::string redrive = R"({"deadLetterTargetArn":")" + QueueArn(name_ + "-dlq") +
-                        R"(","maxReceiveCount":"10"})";
+  std::string redrive =
+      R"({"deadLetterTargetArn":")" + QueueArn(name_ + "-dlq") + R"(","maxReceiveCount":"10"})";
   Result<std::string> queue =
       sqs_->CreateQueue(name_, {{"VisibilityTimeout", "3"}, {"RedrivePolicy", redrive}});
   ASSERT_TRUE(queue.ok()) << queue.status().ToString();
@@ -60,17 +62,19 @@ gen::ExpectedTotals RunTest::SendGenerated(const gen::Options& options) {
 }
 
 std::vector<std::string> RunTest::RunArgs(const std::vector<std::string>& extra) const {
-  std::vector<std::string> args = {AmstreamBinary(), "--database", db_,
-                                   "run",            "--queue-url", queue_url_,
-                                   "--endpoint",     Fauxqs::Shared().endpoint(),
-                                   "--wait-seconds", "1"};
+  std::vector<std::string> args = {
+      AmstreamBinary(), "--database", db_,          "run",
+      "--queue-url",    queue_url_,   "--endpoint", Fauxqs::Shared().endpoint(),
+      "--wait-seconds", "1"};
   args.insert(args.end(), extra.begin(), extra.end());
   return args;
 }
 
 ProcessResult RunTest::RunUntilIdle(const std::vector<std::string>& extra) {
   std::vector<std::string> args = RunArgs(extra);
-  args.insert(args.end(), {"--exit-when-idle", "1.5"});
+  if (std::find(extra.begin(), extra.end(), "--exit-when-idle") == extra.end()) {
+    args.insert(args.end(), {"--exit-when-idle", "1.5"});
+  }
   RunOptions options;
   options.timeout = std::chrono::minutes(5);
   Result<ProcessResult> result = RunCommand(args, options);
@@ -79,6 +83,9 @@ ProcessResult RunTest::RunUntilIdle(const std::vector<std::string>& extra) {
     return {};
   }
   EXPECT_EQ(result->exit_code, 0) << result->Describe() << "\n" << result->err;
+  if (std::getenv("AMSTREAM_TEST_VERBOSE") != nullptr) {
+    std::cerr << result->err;
+  }
   return *result;
 }
 

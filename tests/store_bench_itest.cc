@@ -60,10 +60,10 @@ TEST_P(StoreBenchTest, DISABLED_WritesTenThousandRecordBatches) {
                     .cost_micros = 120'000});
   });
   Measure("sp-conversion", [](int b, int i) {
-    return Conversion({.id = fmt::format("c-{}-{}", b, i),
-                       .campaign = fmt::format("C{}", i % kKeysPerBatch),
-                       .metrics = {{"attributed_conversions_7d", 1},
-                                   {"attributed_sales_7d", 19'990'000}}});
+    return Conversion(
+        {.id = fmt::format("c-{}-{}", b, i),
+         .campaign = fmt::format("C{}", i % kKeysPerBatch),
+         .metrics = {{"attributed_conversions_7d", 1}, {"attributed_sales_7d", 19'990'000}}});
   });
 }
 

@@ -44,7 +44,8 @@ Message Classifier::Classify(Delivery delivery) {
   message.delivery = std::move(delivery);
   const std::string& body = message.delivery.body;
   if (body.size() > kMaxBodyBytes) {
-    message.content = Quarantine(fmt::format("body of {} bytes exceeds the 1 MiB limit", body.size()));
+    message.content =
+        Quarantine(fmt::format("body of {} bytes exceeds the 1 MiB limit", body.size()));
     return message;
   }
   if (!json::IsValidUtf8(body) || body.find('\0') != std::string::npos) {

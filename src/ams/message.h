@@ -18,9 +18,9 @@ struct Delivery {
   // SQS MessageId; for file ingest "sha256:<hex of the body>", so that re-ingesting a
   // file finds the same ids.
   std::string message_id;
-  std::string receipt_handle;      // empty outside SQS
-  int64_t sent_timestamp_ms = 0;   // SQS SentTimestamp; 0 when unknown
-  int32_t receive_count = 0;       // SQS ApproximateReceiveCount; 0 when unknown
+  std::string receipt_handle;     // empty outside SQS
+  int64_t sent_timestamp_ms = 0;  // SQS SentTimestamp; 0 when unknown
+  int32_t receive_count = 0;      // SQS ApproximateReceiveCount; 0 when unknown
   std::string body;
 };
 

@@ -141,9 +141,8 @@ Result<TrafficRecord> ReadTraffic(const json::Value& root) {
   bool saw_window = false;
   Status status = root.ForEachField([&](std::string_view key, const json::Value& value) {
     bool matched = false;
-    AMSTREAM_RETURN_IF_ERROR(ReadTextField<TrafficRecord>(kCommonFields<TrafficRecord>,
-                                                          kSpTraffic, key, value, &record,
-                                                          &matched));
+    AMSTREAM_RETURN_IF_ERROR(ReadTextField<TrafficRecord>(kCommonFields<TrafficRecord>, kSpTraffic,
+                                                          key, value, &record, &matched));
     AMSTREAM_RETURN_IF_ERROR(ReadTextField<TrafficRecord>(kTrafficOnlyFields, kSpTraffic, key,
                                                           value, &record, &matched));
     if (matched) {
@@ -218,15 +217,15 @@ Result<BlogEvent> ReadBlogEvent(const json::Value& root, int64_t event_ms) {
   }
   status = records->ForEachElement([&](const json::Value& element) {
     BlogRow row;
-    AMSTREAM_RETURN_IF_ERROR(element.ForEachField([&](std::string_view key,
-                                                      const json::Value& value) {
-      if (key == "campaignId") return ReadText(value, kBlog, key, &row.campaign_id);
-      if (key == "impressions") return ReadCount(value, kBlog, key, &row.impressions);
-      if (key == "clicks") return ReadCount(value, kBlog, key, &row.clicks);
-      if (key == "cost") return ReadMoney(value, kBlog, key, &row.cost_micros);
-      if (key == "attributedSales") return ReadMoney(value, kBlog, key, &row.sales_micros);
-      return Status::Ok();
-    }));
+    AMSTREAM_RETURN_IF_ERROR(
+        element.ForEachField([&](std::string_view key, const json::Value& value) {
+          if (key == "campaignId") return ReadText(value, kBlog, key, &row.campaign_id);
+          if (key == "impressions") return ReadCount(value, kBlog, key, &row.impressions);
+          if (key == "clicks") return ReadCount(value, kBlog, key, &row.clicks);
+          if (key == "cost") return ReadMoney(value, kBlog, key, &row.cost_micros);
+          if (key == "attributedSales") return ReadMoney(value, kBlog, key, &row.sales_micros);
+          return Status::Ok();
+        }));
     if (row.campaign_id.empty()) {
       return FieldError(kBlog, "records[].campaignId", "missing");
     }

@@ -53,12 +53,11 @@ void AddGenerateCommand(CLI::App* app, const GlobalFlags* /*global*/, int* exit)
       ->capture_default_str();
   cmd->callback([flags, exit] {
     if (flags->out == "-") {
-      Result<gen::ExpectedTotals> totals =
-          gen::Generate(flags->options, [](std::string_view body) {
-            std::fwrite(body.data(), 1, body.size(), stdout);
-            std::fputc('\n', stdout);
-            return Status::Ok();
-          });
+      Result<gen::ExpectedTotals> totals = gen::Generate(flags->options, [](std::string_view body) {
+        std::fwrite(body.data(), 1, body.size(), stdout);
+        std::fputc('\n', stdout);
+        return Status::Ok();
+      });
       *exit = totals.ok() ? kExitOk : Fail(totals.status(), "generate");
       return;
     }

@@ -1,7 +1,6 @@
 // `amstream ingest` and `amstream report`: the embedded, no-server path.
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <cstdio>
 

@@ -1,6 +1,5 @@
 // amstream: Amazon Marketing Stream from SQS into PostgreSQL or SQLite, exactly once.
 #include <CLI/CLI.hpp>
-
 #include <cstdio>
 
 #include "cli/commands.h"

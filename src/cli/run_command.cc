@@ -1,7 +1,8 @@
 // `amstream run`: the long-running consumer.
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "common/log.h"
@@ -41,8 +42,8 @@ struct RunFlags {
 
 int Run(const GlobalFlags& global, RunFlags flags) {
   if (flags.exit_when_idle_seconds > 0) {
-    flags.consumer.exit_when_idle = std::chrono::milliseconds(
-        static_cast<int64_t>(flags.exit_when_idle_seconds * 1000));
+    flags.consumer.exit_when_idle =
+        std::chrono::milliseconds(static_cast<int64_t>(flags.exit_when_idle_seconds * 1000));
   }
   flags.consumer.batch_messages = static_cast<size_t>(flags.batch_messages);
   flags.consumer.buffer_messages = static_cast<size_t>(flags.buffer_messages);

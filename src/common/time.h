@@ -11,7 +11,7 @@ namespace amstream {
 
 // An instant plus the UTC offset it was written with.
 struct Timestamp {
-  int64_t epoch_ms = 0;          // the instant, milliseconds since 1970-01-01T00:00:00Z
+  int64_t epoch_ms = 0;            // the instant, milliseconds since 1970-01-01T00:00:00Z
   int32_t utc_offset_minutes = 0;  // -07:00 is -420; Z is 0
 };
 

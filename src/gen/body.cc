@@ -143,7 +143,7 @@ std::array<int64_t, ams::kConversionMetricCount> ConversionMetrics(const GenReco
 
 std::string NewUuid(Random& random) {
   constexpr std::string_view kHex = "0123456789abcdef";
-  uint64_t high = (random.Next() & ~0xf000ULL) | 0x4000ULL;  // version 4
+  uint64_t high = (random.Next() & ~0xf000ULL) | 0x4000ULL;       // version 4
   uint64_t low = (random.Next() & ~(3ULL << 62)) | (2ULL << 62);  // RFC 4122 variant
   std::string uuid;
   uuid.reserve(36);
@@ -167,8 +167,8 @@ void AppendRecordJson(const Catalog& catalog, const GenRecord& record, const Loc
 }
 
 void AppendEnvelope(const Marketplace& marketplace, bool is_conversion,
-                    std::string_view record_json, std::string_view message_id,
-                    int64_t timestamp_ms, std::string* out) {
+                    std::string_view record_json, std::string_view message_id, int64_t timestamp_ms,
+                    std::string* out) {
   std::string region(marketplace.region);
   std::string topic = "arn:aws:sns:" + region + ":" +
                       std::string(AccountOf(region, is_conversion)) + ":ams-" +

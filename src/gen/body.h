@@ -60,7 +60,7 @@ void AppendRecordJson(const Catalog& catalog, const GenRecord& record, const Loc
 // with the topic of AMS's account for the dataset in the marketplace's region.
 // `timestamp_ms` becomes the envelope's Timestamp.
 void AppendEnvelope(const Marketplace& marketplace, bool is_conversion,
-                    std::string_view record_json, std::string_view message_id,
-                    int64_t timestamp_ms, std::string* out);
+                    std::string_view record_json, std::string_view message_id, int64_t timestamp_ms,
+                    std::string* out);
 
 }  // namespace amstream::gen

@@ -21,11 +21,11 @@ constexpr std::array<Marketplace, 5> kMarketplaces = {{
 }};
 
 constexpr std::array<std::string_view, 10> kModifiers = {
-    "stainless steel", "insulated", "kids", "bpa free",    "glass",
+    "stainless steel", "insulated", "kids",       "bpa free",    "glass",
     "large",           "leakproof", "café style", "collapsible", "sports"};
-constexpr std::array<std::string_view, 8> kNouns = {
-    "water bottle", "lunch box", "coffee mug", "travel tumbler",
-    "thermos",      "ice pack",  "shaker cup", "tea infuser"};
+constexpr std::array<std::string_view, 8> kNouns = {"water bottle",   "lunch box",  "coffee mug",
+                                                    "travel tumbler", "thermos",    "ice pack",
+                                                    "shaker cup",     "tea infuser"};
 constexpr std::array<std::string_view, 4> kPredefined = {"close-match", "loose-match",
                                                          "substitutes", "complements"};
 constexpr std::array<std::string_view, 4> kPlacements = {
@@ -121,8 +121,8 @@ int32_t UtcOffsetAt(const Marketplace& marketplace, int64_t epoch_seconds) {
     case DstRule::kUnitedStates:
       // 02:00 local standard time on the second Sunday of March until 02:00 local
       // daylight time on the first Sunday of November.
-      start = (FirstSundayFrom(DaysFromCivil(year, 3, 1)) + 7) * kSecondsPerDay + 7200 -
-              standard * 60;
+      start =
+          (FirstSundayFrom(DaysFromCivil(year, 3, 1)) + 7) * kSecondsPerDay + 7200 - standard * 60;
       end = FirstSundayFrom(DaysFromCivil(year, 11, 1)) * kSecondsPerDay + 7200 -
             (standard + 60) * 60;
       break;
@@ -202,8 +202,7 @@ uint64_t Catalog::CampaignIndex(const Slot& slot) const {
 }
 
 uint64_t Catalog::AdGroupIndex(const Slot& slot) const {
-  return CampaignIndex(slot) * static_cast<uint64_t>(shape_.ad_groups_per_campaign) +
-         slot.ad_group;
+  return CampaignIndex(slot) * static_cast<uint64_t>(shape_.ad_groups_per_campaign) + slot.ad_group;
 }
 
 uint64_t Catalog::KeywordIndex(const Slot& slot) const {

@@ -130,7 +130,7 @@ class Catalog {
   uint64_t id_base_;                              // keeps ids of different seeds apart
   std::vector<std::string> advertiser_ids_;       // per advertiser
   std::vector<const Marketplace*> marketplaces_;  // per advertiser, into a static table
-  std::vector<int64_t> start_seconds_;  // local midnight of start_days, per advertiser
+  std::vector<int64_t> start_seconds_;            // local midnight of start_days, per advertiser
 };
 
 }  // namespace amstream::gen

@@ -1,7 +1,6 @@
 #include "gen/expected_totals.h"
 
 #include <gtest/gtest.h>
-
 #include <unistd.h>
 
 #include <algorithm>
@@ -81,8 +80,8 @@ std::string ReadAll(const std::filesystem::path& path) {
 }
 
 TEST(GenerateToFilesTest, WritesBodiesAndReadableTotals) {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("amstream_gen_test_" + std::to_string(::getpid()));
+  std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("amstream_gen_test_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   Options options;
   options.messages = 200;

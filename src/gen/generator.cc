@@ -53,9 +53,12 @@ Status CheckCount(std::string_view name, int64_t value, int64_t max) {
 }
 
 Shape ShapeOf(const Options& options, int64_t start_days) {
-  return {options.advertisers,           options.campaigns_per_advertiser,
-          options.ad_groups_per_campaign, options.keywords_per_ad_group,
-          options.hours,                 start_days};
+  return {options.advertisers,
+          options.campaigns_per_advertiser,
+          options.ad_groups_per_campaign,
+          options.keywords_per_ad_group,
+          options.hours,
+          start_days};
 }
 
 // Produces the bodies one at a time and keeps the totals of what it produced.
@@ -139,8 +142,8 @@ GenRecord Engine::NewTraffic(const Slot& slot) {
   record.slot = slot;
   record.impressions = static_cast<int64_t>(std::exp(random_.Unit() * std::log(3000.0)));
   double ctr = 0.002 + 0.028 * random_.Unit();
-  record.clicks = static_cast<int64_t>(static_cast<double>(record.impressions) * ctr +
-                                       random_.Unit());
+  record.clicks =
+      static_cast<int64_t>(static_cast<double>(record.impressions) * ctr + random_.Unit());
   int64_t step = catalog_.MarketplaceOf(slot.advertiser).money_step_micros;
   record.cpc_micros = random_.Between(15, 250) * step;
   record.cost_micros = record.clicks * record.cpc_micros;
@@ -268,9 +271,9 @@ Status ValidateOptions(const Options& options) {
   AMSTREAM_RETURN_IF_ERROR(CheckRate("restatement rate", options.restatement_rate));
   AMSTREAM_RETURN_IF_ERROR(CheckRate("correction rate", options.correction_rate));
   AMSTREAM_RETURN_IF_ERROR(CheckRate("envelope rate", options.envelope_rate));
-  AMSTREAM_RETURN_IF_ERROR(CheckRate(
-      "duplicate + restatement + correction rate",
-      options.duplicate_rate + options.restatement_rate + options.correction_rate));
+  AMSTREAM_RETURN_IF_ERROR(
+      CheckRate("duplicate + restatement + correction rate",
+                options.duplicate_rate + options.restatement_rate + options.correction_rate));
   return ParseDate(options.start_date).status().WithContext("start date");
 }
 

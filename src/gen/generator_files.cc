@@ -43,9 +43,8 @@ class OutputFile {
     if (text.empty()) {
       return Status::Ok();
     }
-    bool ok = gz_ != nullptr
-                  ? gzwrite(gz_, text.data(), static_cast<unsigned>(text.size())) > 0
-                  : std::fwrite(text.data(), 1, text.size(), file_) == text.size();
+    bool ok = gz_ != nullptr ? gzwrite(gz_, text.data(), static_cast<unsigned>(text.size())) > 0
+                             : std::fwrite(text.data(), 1, text.size(), file_) == text.size();
     return ok ? Status::Ok() : IoError("cannot write");
   }
 

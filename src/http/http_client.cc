@@ -61,11 +61,6 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return line.size();
 }
 
-int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  const auto* cancel = static_cast<const std::atomic<bool>*>(user);
-  return cancel != nullptr && cancel->load() ? 1 : 0;
-}
-
 struct SlistDeleter {
   void operator()(curl_slist* list) const { curl_slist_free_all(list); }
 };
@@ -102,9 +97,8 @@ HeaderList BuildHeaderList(const Headers& headers) {
 std::string TransportMessage(CURLcode code, const char* detail, const Request& request,
                              std::string_view host) {
   std::string_view extra = Trim(detail);
-  std::string message = fmt::format("{} request to {} failed: {} (curl error {})",
-                                    request.method, host, curl_easy_strerror(code),
-                                    static_cast<int>(code));
+  std::string message = fmt::format("{} request to {} failed: {} (curl error {})", request.method,
+                                    host, curl_easy_strerror(code), static_cast<int>(code));
   if (!extra.empty()) {
     message += fmt::format(": {}", extra);
   }
@@ -121,7 +115,7 @@ struct Client::Impl {
   char error[CURL_ERROR_SIZE] = {};
 
   Status Configure(const Request& request, curl_slist* headers, Response* response);
-  Status Perform(const std::atomic<bool>* cancel, CURLcode* result);
+  Status Perform(const Request& request, CURLcode* result);
 };
 
 Client::Client() : impl_(std::make_unique<Impl>()) {
@@ -139,8 +133,7 @@ Client::~Client() {
   }
 }
 
-Status Client::Impl::Configure(const Request& request, curl_slist* headers,
-                               Response* response) {
+Status Client::Impl::Configure(const Request& request, curl_slist* headers, Response* response) {
   CURLcode rc = CURLE_OK;
   auto set = [&](CURLoption option, auto value) {
     if (rc == CURLE_OK) {
@@ -159,9 +152,6 @@ Status Client::Impl::Configure(const Request& request, curl_slist* headers,
   set(CURLOPT_WRITEDATA, &response->body);
   set(CURLOPT_HEADERFUNCTION, OnHeader);
   set(CURLOPT_HEADERDATA, &response->headers);
-  set(CURLOPT_NOPROGRESS, 0L);
-  set(CURLOPT_XFERINFOFUNCTION, OnProgress);
-  set(CURLOPT_XFERINFODATA, request.cancel);
   if (request.method == "POST") {
     set(CURLOPT_POST, 1L);
     set(CURLOPT_POSTFIELDS, request.body.data());
@@ -176,19 +166,21 @@ Status Client::Impl::Configure(const Request& request, curl_slist* headers,
 }
 
 // On success `*result` is the transfer's own outcome, which may still be a failure.
-Status Client::Impl::Perform(const std::atomic<bool>* cancel, CURLcode* result) {
+Status Client::Impl::Perform(const Request& request, CURLcode* result) {
   if (curl_multi_add_handle(multi, easy) != CURLM_OK) {
     return InternalError("libcurl refused the transfer");
   }
   CURLMcode mc = CURLM_OK;
   int running = 1;
   *result = CURLE_OK;
+  const auto cancellable_from = std::chrono::steady_clock::now() + request.cancel_grace;
   while (mc == CURLM_OK) {
     mc = curl_multi_perform(multi, &running);
     if (mc != CURLM_OK || running == 0) {
       break;
     }
-    if (cancel != nullptr && cancel->load()) {
+    if (request.cancel != nullptr && request.cancel->load() &&
+        std::chrono::steady_clock::now() >= cancellable_from) {
       *result = CURLE_ABORTED_BY_CALLBACK;
       break;
     }
@@ -229,7 +221,7 @@ Result<Response> Client::Do(const Request& request) {
   Response response;
   AMSTREAM_RETURN_IF_ERROR(impl_->Configure(request, headers.get(), &response));
   CURLcode result = CURLE_OK;
-  AMSTREAM_RETURN_IF_ERROR(impl_->Perform(request.cancel, &result));
+  AMSTREAM_RETURN_IF_ERROR(impl_->Perform(request, &result));
 
   if (result == CURLE_ABORTED_BY_CALLBACK) {
     return Status(Code::kCancelled,
@@ -295,8 +287,8 @@ bool SplitAuthority(std::string_view authority, Url* url) {
       return false;
     }
   }
-  bool default_port = (url->scheme == "http" && number == 80) ||
-                      (url->scheme == "https" && number == 443);
+  bool default_port =
+      (url->scheme == "http" && number == 80) || (url->scheme == "https" && number == 443);
   url->host = Lower(host);
   std::string shown = bracketed ? "[" + url->host + "]" : url->host;
   url->authority = port.empty() || default_port ? shown : shown + ":" + std::string(port);

@@ -25,8 +25,12 @@ struct Request {
   std::string body;
   // Whole-request limit, connect included. Must exceed any server-side wait (long poll).
   std::chrono::milliseconds timeout{30'000};
-  // When set and it becomes true, the request is abandoned within ~100 ms with kCancelled.
+  // When set and it becomes true, the request is abandoned within ~50 ms with kCancelled,
+  // but never before it has run for `cancel_grace`. A receive answered at once is thus
+  // allowed to finish: abandoning it would leave the messages it took invisible, while
+  // cancelling a poll that has waited that long on an empty queue loses nothing.
   const std::atomic<bool>* cancel = nullptr;
+  std::chrono::milliseconds cancel_grace{0};
 };
 
 struct Response {

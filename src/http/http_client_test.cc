@@ -47,9 +47,9 @@ TEST(ParseUrlTest, SplitsHttpAndHttpsUrls) {
 }
 
 TEST(ParseUrlTest, RejectsWhatIsNotAnAbsoluteHttpUrl) {
-  for (const char* text : {"", "127.0.0.1:80", "ftp://h/", "http://", "http://user@h/",
-                           "http://h:/", "http://h:99999/", "http://h:8x/", "http://[::1/",
-                           "http://a:b:c/"}) {
+  for (const char* text :
+       {"", "127.0.0.1:80", "ftp://h/", "http://", "http://user@h/", "http://h:/",
+        "http://h:99999/", "http://h:8x/", "http://[::1/", "http://a:b:c/"}) {
     Result<Url> url = ParseUrl(text);
     EXPECT_FALSE(url.ok()) << text;
     EXPECT_EQ(url.status().code(), Code::kInvalid) << text;
@@ -57,9 +57,8 @@ TEST(ParseUrlTest, RejectsWhatIsNotAnAbsoluteHttpUrl) {
 }
 
 TEST(HttpClientTest, ReturnsStatusHeadersAndBodyAndReusesTheConnection) {
-  LocalServer server([](const std::string&) {
-    return RawResponse(201, "hello", "X-Reply:  Yes \r\n");
-  });
+  LocalServer server(
+      [](const std::string&) { return RawResponse(201, "hello", "X-Reply:  Yes \r\n"); });
   Client client;
   Request request;
   request.url = server.Url();
@@ -133,6 +132,22 @@ TEST(HttpClientTest, CancelFlagAbandonsAWaitingRequestQuickly) {
   ASSERT_FALSE(response.ok());
   EXPECT_EQ(response.status().code(), Code::kCancelled);
   EXPECT_LT(elapsed, milliseconds(300 + 200));
+}
+
+TEST(HttpClientTest, CancelWaitsOutTheGraceSoAnAnsweringRequestCanFinish) {
+  Listener silent;
+  Client client;
+  std::atomic<bool> cancel{true};
+  Request request;
+  request.url = silent.Url();
+  request.timeout = milliseconds(30'000);
+  request.cancel = &cancel;
+  request.cancel_grace = milliseconds(400);
+  auto start = steady_clock::now();
+  Result<Response> response = client.Do(request);
+  ASSERT_FALSE(response.ok());
+  EXPECT_EQ(response.status().code(), Code::kCancelled);
+  EXPECT_GE(steady_clock::now() - start, milliseconds(400));
 }
 
 TEST(HttpClientTest, RejectsUnsupportedMethodAndBadUrl) {

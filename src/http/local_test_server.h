@@ -53,9 +53,9 @@ class Listener {
 // Builds a raw HTTP/1.1 response with a Content-Length.
 inline std::string RawResponse(int status, std::string_view body,
                                std::string_view extra_headers = "") {
-  return "HTTP/1.1 " + std::to_string(status) + " X\r\nContent-Length: " +
-         std::to_string(body.size()) + "\r\n" + std::string(extra_headers) + "\r\n" +
-         std::string(body);
+  return "HTTP/1.1 " + std::to_string(status) +
+         " X\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" +
+         std::string(extra_headers) + "\r\n" + std::string(body);
 }
 
 class LocalServer {

@@ -1,8 +1,7 @@
 #include "json/json.h"
 
-#include <simdjson.h>
-
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <cmath>
 #include <new>
@@ -106,8 +105,7 @@ std::optional<Value> Value::Find(std::string_view key) const {
   return out;
 }
 
-Status Value::ForEachField(
-    const std::function<Status(std::string_view, const Value&)>& fn) const {
+Status Value::ForEachField(const std::function<Status(std::string_view, const Value&)>& fn) const {
   dom::object object;
   if (auto error = Element(element_).get_object().get(object)) {
     return FromError(error, "expected an object");

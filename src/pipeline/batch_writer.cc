@@ -16,8 +16,7 @@ Result<store::WriteStats> WriteIsolatingRefusals(store::Store* store,
       return written;  // not even the quarantine row fits: a bug, not bad input
     }
     log::Warn("pipeline", "database refused a message; quarantining it",
-              {{"message_id", message.delivery.message_id},
-               {"error", written.status().message()}});
+              {{"message_id", message.delivery.message_id}, {"error", written.status().message()}});
     message.content =
         ams::Quarantined{"the database refused a value: " + written.status().message()};
     return store->Write(batch);

@@ -249,10 +249,11 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (int i = 0; i < options_.deleters; ++i) {
     deleters.emplace_back(&Pipeline::DeleteLoop, &p, clients[next++].get());
   }
-  log::Info(kLog, "consuming", {{"receivers", options_.receivers},
-                                {"deleters", options_.deleters},
-                                {"batch_messages", options_.batch_messages},
-                                {"store", store_->kind()}});
+  log::Info(kLog, "consuming",
+            {{"receivers", options_.receivers},
+             {"deleters", options_.deleters},
+             {"batch_messages", options_.batch_messages},
+             {"store", store_->kind()}});
 
   auto next_summary = std::chrono::steady_clock::now() + kSummaryInterval;
   while (!stop.load()) {
@@ -262,11 +263,12 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
     }
     if (std::chrono::steady_clock::now() >= next_summary) {
       next_summary += kSummaryInterval;
-      log::Info(kLog, "progress", {{"received", stats_.received.load()},
-                                   {"stored", stats_.records_stored.load()},
-                                   {"duplicates", stats_.duplicates.load()},
-                                   {"quarantined", stats_.quarantined.load()},
-                                   {"deleted", stats_.deleted.load()}});
+      log::Info(kLog, "progress",
+                {{"received", stats_.received.load()},
+                 {"stored", stats_.records_stored.load()},
+                 {"duplicates", stats_.duplicates.load()},
+                 {"quarantined", stats_.quarantined.load()},
+                 {"deleted", stats_.deleted.load()}});
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -276,15 +278,16 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (std::thread& t : receivers) t.join();
   writer.join();
   for (std::thread& t : deleters) t.join();
-  log::Info(kLog, "stopped", {{"received", stats_.received.load()},
-                              {"stored", stats_.records_stored.load()},
-                              {"duplicates", stats_.duplicates.load()},
-                              {"blog_rows", stats_.blog_rows.load()},
-                              {"quarantined", stats_.quarantined.load()},
-                              {"confirmations", stats_.confirmations.load()},
-                              {"deleted", stats_.deleted.load()},
-                              {"delete_failures", stats_.delete_failures.load()},
-                              {"released", stats_.released.load()}});
+  log::Info(kLog, "stopped",
+            {{"received", stats_.received.load()},
+             {"stored", stats_.records_stored.load()},
+             {"duplicates", stats_.duplicates.load()},
+             {"blog_rows", stats_.blog_rows.load()},
+             {"quarantined", stats_.quarantined.load()},
+             {"confirmations", stats_.confirmations.load()},
+             {"deleted", stats_.deleted.load()},
+             {"delete_failures", stats_.delete_failures.load()},
+             {"released", stats_.released.load()}});
   return Status::Ok();
 }
 

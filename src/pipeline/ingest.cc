@@ -65,10 +65,9 @@ Result<IngestSummary> Ingest(const std::vector<std::string>& paths, store::Store
   FileInputOptions input_options;
   input_options.progress = options.progress;
   FileInput input(input_options);
-  Status status = input.ForEachLine(
-      paths, [&](std::string_view line, const LineOrigin& origin) {
-        return batcher.Add(line, origin);
-      });
+  Status status = input.ForEachLine(paths, [&](std::string_view line, const LineOrigin& origin) {
+    return batcher.Add(line, origin);
+  });
   if (status.ok()) {
     status = batcher.Flush();
   }

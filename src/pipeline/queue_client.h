@@ -33,8 +33,8 @@ class QueueClient {
   virtual Result<std::vector<EntryFailure>> Delete(std::span<const std::string> handles) = 0;
 
   // Sets the visibility timeout of up to 10 messages; returns the entries that failed.
-  virtual Result<std::vector<EntryFailure>> ChangeVisibility(
-      std::span<const std::string> handles, int seconds) = 0;
+  virtual Result<std::vector<EntryFailure>> ChangeVisibility(std::span<const std::string> handles,
+                                                             int seconds) = 0;
 };
 
 using QueueClientFactory = std::function<Result<std::unique_ptr<QueueClient>>()>;

@@ -58,10 +58,10 @@ class SqsQueueClient : public QueueClient {
 
 Result<QueueClientFactory> SqsQueueFactory(const SqsQueueOptions& options) {
   if (options.queue_url.rfind("https://", 0) != 0 && options.queue_url.rfind("http://", 0) != 0) {
-    return ConfigError(fmt::format(
-        "--queue-url must be an http(s) URL like https://sqs.us-east-1.amazonaws.com/"
-        "123456789012/queue-name, got \"{:.80}\"",
-        options.queue_url));
+    return ConfigError(
+        fmt::format("--queue-url must be an http(s) URL like https://sqs.us-east-1.amazonaws.com/"
+                    "123456789012/queue-name, got \"{:.80}\"",
+                    options.queue_url));
   }
   sqs::ClientConfig config;
   Result<std::string> endpoint =
@@ -80,11 +80,12 @@ Result<QueueClientFactory> SqsQueueFactory(const SqsQueueOptions& options) {
   config.endpoint = *endpoint;
   config.region = *region;
   config.credentials = *credentials;
-  log::Info("sqs", "queue configured", {{"queue", options.queue_url},
-                                        {"endpoint", config.endpoint},
-                                        {"region", config.region},
-                                        {"credentials", credentials->source},
-                                        {"wait_seconds", options.wait_seconds}});
+  log::Info("sqs", "queue configured",
+            {{"queue", options.queue_url},
+             {"endpoint", config.endpoint},
+             {"region", config.region},
+             {"credentials", credentials->source},
+             {"wait_seconds", options.wait_seconds}});
   // Validate once here so that a malformed endpoint fails at start, not in a thread.
   if (Result<sqs::Client> probe = sqs::Client::Create(config); !probe.ok()) {
     return probe.status();

@@ -269,8 +269,7 @@ std::string RenderJson(const std::vector<store::ReportRow>& rows, const Layout& 
   return out + "]\n";
 }
 
-std::string Render(Format format, const std::vector<store::ReportRow>& rows,
-                   const Layout& layout) {
+std::string Render(Format format, const std::vector<store::ReportRow>& rows, const Layout& layout) {
   switch (format) {
     case Format::kCsv:
       return RenderCsv(rows, layout);

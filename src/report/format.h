@@ -59,7 +59,6 @@ std::string RenderCsv(const std::vector<store::ReportRow>& rows, const Layout& l
 std::string RenderJson(const std::vector<store::ReportRow>& rows, const Layout& layout);
 
 // Renders `rows` in `format`.
-std::string Render(Format format, const std::vector<store::ReportRow>& rows,
-                   const Layout& layout);
+std::string Render(Format format, const std::vector<store::ReportRow>& rows, const Layout& layout);
 
 }  // namespace amstream::report

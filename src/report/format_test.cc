@@ -14,11 +14,11 @@ namespace amstream::report {
 namespace {
 
 store::ReportRow Row(std::string bucket, std::string advertiser, std::string campaign,
-                     std::string currency, int64_t impressions, int64_t clicks,
-                     int64_t cost_micros, int64_t conversions, int64_t sales_micros) {
-  return {std::move(bucket), std::move(advertiser), std::move(campaign), std::move(currency),
-          impressions,       clicks,                cost_micros,         conversions,
-          sales_micros};
+                     std::string currency, int64_t impressions, int64_t clicks, int64_t cost_micros,
+                     int64_t conversions, int64_t sales_micros) {
+  return {std::move(bucket),   std::move(advertiser), std::move(campaign),
+          std::move(currency), impressions,           clicks,
+          cost_micros,         conversions,           sales_micros};
 }
 
 // Covers ordinary rows, every undefined ratio, a negative correction, an exact half cent,
@@ -103,9 +103,9 @@ TEST(ReportFormatTest, JsonIsValidWithNullsAndExactNumbers) {
   ASSERT_TRUE(root.ok()) << root.status().ToString();
   std::vector<json::Value> rows;
   ASSERT_TRUE(root->ForEachElement([&rows](const json::Value& row) {
-                     rows.push_back(row);
-                     return Status::Ok();
-                   })
+                    rows.push_back(row);
+                    return Status::Ok();
+                  })
                   .ok());
   ASSERT_EQ(rows.size(), 5u);
   EXPECT_TRUE(rows[1].Find("cpc")->is_null());

@@ -16,7 +16,7 @@ namespace amstream::sns {
 struct Notification {
   std::string message_id;
   std::string topic_arn;
-  std::string message;     // the inner document, still to be parsed
+  std::string message;       // the inner document, still to be parsed
   int64_t timestamp_ms = 0;  // SNS Timestamp; 0 if absent
 };
 

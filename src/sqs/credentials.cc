@@ -91,16 +91,15 @@ Result<SharedFile> ReadSharedFile(std::string path) {
   std::string section;
   for (int number = 1; std::getline(in, line); ++number) {
     if (!ParseIniLine(line, &section, &shared.sections)) {
-      return ConfigError(fmt::format("{}:{}: expected [section] or key = value", shared.path,
-                                     number));
+      return ConfigError(
+          fmt::format("{}:{}: expected [section] or key = value", shared.path, number));
     }
   }
   return shared;
 }
 
 // The path in `variable`, else ~/.aws/`name`; "~/" is expanded with HOME as AWS tools do.
-std::string SharedFilePath(const EnvLookup& env, std::string_view variable,
-                           std::string_view name) {
+std::string SharedFilePath(const EnvLookup& env, std::string_view variable, std::string_view name) {
   std::string home = Get(env, "HOME").value_or("");
   std::optional<std::string> path = Get(env, variable);
   if (!path.has_value()) {
@@ -136,16 +135,15 @@ std::string Value(const std::map<std::string, std::string>& section, const char*
 Result<std::optional<Credentials>> KeysFromSection(
     const std::map<std::string, std::string>& section, const std::string& profile,
     const std::string& path) {
-  Credentials credentials{Value(section, "aws_access_key_id"),
-                          Value(section, "aws_secret_access_key"),
-                          Value(section, "aws_session_token"),
-                          fmt::format("profile {} in {}", profile, path)};
+  Credentials credentials{
+      Value(section, "aws_access_key_id"), Value(section, "aws_secret_access_key"),
+      Value(section, "aws_session_token"), fmt::format("profile {} in {}", profile, path)};
   if (credentials.access_key_id.empty() && credentials.secret_access_key.empty()) {
     return std::optional<Credentials>();
   }
   if (credentials.access_key_id.empty() || credentials.secret_access_key.empty()) {
-    return ConfigError(fmt::format(
-        "{} needs both aws_access_key_id and aws_secret_access_key", credentials.source));
+    return ConfigError(fmt::format("{} needs both aws_access_key_id and aws_secret_access_key",
+                                   credentials.source));
   }
   return std::optional<Credentials>(std::move(credentials));
 }
@@ -176,9 +174,9 @@ Result<std::optional<Credentials>> CredentialsFromEnv(const EnvLookup& env) {
                                    id.has_value() ? "AWS_ACCESS_KEY_ID" : "AWS_SECRET_ACCESS_KEY",
                                    id.has_value() ? "AWS_SECRET_ACCESS_KEY" : "AWS_ACCESS_KEY_ID"));
   }
-  return std::optional<Credentials>(Credentials{
-      std::move(*id), std::move(*secret), Get(env, "AWS_SESSION_TOKEN").value_or(""),
-      "environment"});
+  return std::optional<Credentials>(Credentials{std::move(*id), std::move(*secret),
+                                                Get(env, "AWS_SESSION_TOKEN").value_or(""),
+                                                "environment"});
 }
 
 using Section = std::map<std::string, std::string>;

@@ -40,7 +40,8 @@ class CredentialsTest : public testing::Test {
 };
 
 TEST_F(CredentialsTest, EnvironmentKeysComeFirst) {
-  Write(home_ / ".aws/credentials", "[default]\naws_access_key_id = FILE\naws_secret_access_key = f\n");
+  Write(home_ / ".aws/credentials",
+        "[default]\naws_access_key_id = FILE\naws_secret_access_key = f\n");
   vars_["AWS_ACCESS_KEY_ID"] = "ENVKEY";
   vars_["AWS_SECRET_ACCESS_KEY"] = "envsecret";
   vars_["AWS_SESSION_TOKEN"] = "envtoken";
@@ -57,8 +58,7 @@ TEST_F(CredentialsTest, HalfOfTheEnvironmentKeysIsAConfigError) {
   Result<Credentials> credentials = ResolveCredentials(Env());
   ASSERT_FALSE(credentials.ok());
   EXPECT_EQ(credentials.status().code(), Code::kConfig);
-  EXPECT_NE(credentials.status().message().find("AWS_SECRET_ACCESS_KEY is not"),
-            std::string::npos);
+  EXPECT_NE(credentials.status().message().find("AWS_SECRET_ACCESS_KEY is not"), std::string::npos);
 }
 
 TEST_F(CredentialsTest, EmptyVariablesCountAsUnset) {
@@ -157,7 +157,8 @@ TEST_F(CredentialsTest, MalformedFileNamesPathAndLine) {
 
 TEST_F(CredentialsTest, RegionPrecedence) {
   const std::string kQueue = "https://sqs.ap-south-1.amazonaws.com/123456789012/q";
-  Write(home_ / ".aws/config", "[default]\nregion = eu-central-1\n[profile dev]\nregion = us-west-2\n");
+  Write(home_ / ".aws/config",
+        "[default]\nregion = eu-central-1\n[profile dev]\nregion = us-west-2\n");
   EXPECT_EQ(ResolveRegion(Env(), kQueue).value(), "eu-central-1");
   vars_["AWS_PROFILE"] = "dev";
   EXPECT_EQ(ResolveRegion(Env(), kQueue).value(), "us-west-2");
@@ -168,8 +169,7 @@ TEST_F(CredentialsTest, RegionPrecedence) {
 }
 
 TEST_F(CredentialsTest, RegionFallsBackToQueueHostThenFails) {
-  EXPECT_EQ(ResolveRegion(Env(), "https://sqs.ap-south-1.amazonaws.com/1/q").value(),
-            "ap-south-1");
+  EXPECT_EQ(ResolveRegion(Env(), "https://sqs.ap-south-1.amazonaws.com/1/q").value(), "ap-south-1");
   Result<std::string> none = ResolveRegion(Env(), "http://sqs.us-east-1.localhost:4566/0/q");
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.status().code(), Code::kConfig);

@@ -162,8 +162,8 @@ std::string OneLine(std::string_view text) {
          (static_cast<unsigned char>(text[out.size()]) & 0xC0) == 0x80) {
     out.pop_back();
   }
-  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; },
-                  ' ');
+  std::replace_if(
+      out.begin(), out.end(), [](char c) { return c == '\n' || c == '\r' || c == '\t'; }, ' ');
   return out.size() < text.size() ? out + "..." : out;
 }
 
@@ -284,10 +284,9 @@ Result<std::vector<EntryFailure>> ParseBatchResponse(std::string_view body, size
   AMSTREAM_RETURN_IF_ERROR(root.status());
   std::vector<bool> reported(entries, false);
   std::vector<EntryFailure> failures;
-  AMSTREAM_RETURN_IF_ERROR(ForEachEntry(*root, "Successful", entries,
-                                        [&](size_t index, const json::Value&) {
-                                          reported[index] = true;
-                                        }));
+  AMSTREAM_RETURN_IF_ERROR(
+      ForEachEntry(*root, "Successful", entries,
+                   [&](size_t index, const json::Value&) { reported[index] = true; }));
   AMSTREAM_RETURN_IF_ERROR(
       ForEachEntry(*root, "Failed", entries, [&](size_t index, const json::Value& entry) {
         reported[index] = true;
@@ -360,13 +359,14 @@ Status ErrorFromResponse(std::string_view action, const http::Response& response
 }
 
 Code CodeForError(std::string_view error_code, long http_status) {
-  static constexpr std::string_view kThrottling[] = {
-      "ThrottlingException", "RequestThrottled", "Throttling", "TooManyRequests",
-      "TooManyRequestsException"};
+  static constexpr std::string_view kThrottling[] = {"ThrottlingException", "RequestThrottled",
+                                                     "Throttling", "TooManyRequests",
+                                                     "TooManyRequestsException"};
   static constexpr std::string_view kNoQueue[] = {"QueueDoesNotExist", "NonExistentQueue"};
   static constexpr std::string_view kDenied[] = {
-      "InvalidClientTokenId", "UnrecognizedClientException", "SignatureDoesNotMatch",
-      "MissingAuthenticationToken", "ExpiredToken", "ExpiredTokenException"};
+      "InvalidClientTokenId",  "UnrecognizedClientException",
+      "SignatureDoesNotMatch", "MissingAuthenticationToken",
+      "ExpiredToken",          "ExpiredTokenException"};
   // Namespaced codes ("KMS.ThrottlingException", "com.amazonaws.sqs#QueueDoesNotExist")
   // are matched on their last part.
   std::string_view code = error_code.substr(0, std::min(error_code.find(':'), error_code.size()));
@@ -381,8 +381,7 @@ Code CodeForError(std::string_view error_code, long http_status) {
   if (in(kNoQueue)) {
     return Code::kNotFound;
   }
-  if (in(kDenied) || code.starts_with("AccessDenied") || http_status == 401 ||
-      http_status == 403) {
+  if (in(kDenied) || code.starts_with("AccessDenied") || http_status == 401 || http_status == 403) {
     return Code::kPermissionDenied;
   }
   if (http_status >= 500 && http_status <= 599) {

@@ -40,17 +40,18 @@ TEST(SqsProtocolTest, ReceiveRequestAsksForCountAndTimestamp) {
   EXPECT_EQ(root->Find("VisibilityTimeout")->GetInt64().value(), 45);
   for (const char* key : {"AttributeNames", "MessageSystemAttributeNames"}) {
     std::vector<std::string> names;
-    ASSERT_TRUE(root->Find(key)->ForEachElement([&](const json::Value& name) {
-                  names.emplace_back(name.GetString().value());
-                  return Status::Ok();
-                }).ok());
+    ASSERT_TRUE(root->Find(key)
+                    ->ForEachElement([&](const json::Value& name) {
+                      names.emplace_back(name.GetString().value());
+                      return Status::Ok();
+                    })
+                    .ok());
     EXPECT_EQ(names, (std::vector<std::string>{"ApproximateReceiveCount", "SentTimestamp"}));
   }
 }
 
 TEST(SqsProtocolTest, ReceiveRequestLeavesVisibilityToTheQueueByDefault) {
-  EXPECT_EQ(ReceiveRequest(kQueue, ReceiveOptions()).find("VisibilityTimeout"),
-            std::string::npos);
+  EXPECT_EQ(ReceiveRequest(kQueue, ReceiveOptions()).find("VisibilityTimeout"), std::string::npos);
 }
 
 TEST(SqsProtocolTest, DuplicateHandlesKeepDistinctEntryIds) {
@@ -115,9 +116,9 @@ TEST(SqsProtocolTest, EmptyReceiveIsNoMessages) {
 }
 
 TEST(SqsProtocolTest, MalformedReceiveAnswersAreUnavailable) {
-  for (const char* body : {"", "<html>", "[]", R"({"Messages":{}})",
-                           R"({"Messages":[{"MessageId":"m","Body":"b"}]})",
-                           R"({"Messages":[{"MessageId":1,"ReceiptHandle":"r","Body":"b"}]})"}) {
+  for (const char* body :
+       {"", "<html>", "[]", R"({"Messages":{}})", R"({"Messages":[{"MessageId":"m","Body":"b"}]})",
+        R"({"Messages":[{"MessageId":1,"ReceiptHandle":"r","Body":"b"}]})"}) {
     Result<std::vector<ams::Delivery>> deliveries = ParseReceiveResponse(body);
     ASSERT_FALSE(deliveries.ok()) << body;
     EXPECT_EQ(deliveries.status().code(), Code::kUnavailable) << body;
@@ -199,7 +200,8 @@ TEST(SqsProtocolTest, ErrorBodyBecomesOneClearLine) {
 TEST(SqsProtocolTest, QueryErrorHeaderNamesTheCodeWhenTheBodyDoesNot) {
   Status status = ErrorFromResponse(
       "DeleteMessageBatch",
-      ErrorResponse(400, "", {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}}));
+      ErrorResponse(400, "",
+                    {{"x-amzn-query-error", "AWS.SimpleQueueService.NonExistentQueue;Sender"}}));
   EXPECT_EQ(status.code(), Code::kNotFound);
   EXPECT_EQ(status.message(), "SQS DeleteMessageBatch: NonExistentQueue (HTTP 400)");
 }
@@ -211,9 +213,10 @@ TEST(SqsProtocolTest, ErrorWithoutJsonStillNamesActionAndStatus) {
 }
 
 TEST(SqsProtocolTest, LongMultilineErrorMessageIsKeptToOneLine) {
-  std::string message = "The request signature we calculated does not match.\n\nThe Canonical "
-                        "String for this request should have been\n'POST\n/\n" +
-                        std::string(1000, 'x') + "'";
+  std::string message =
+      "The request signature we calculated does not match.\n\nThe Canonical "
+      "String for this request should have been\n'POST\n/\n" +
+      std::string(1000, 'x') + "'";
   std::string body = R"({"__type":"com.amazon.coral.service#SignatureDoesNotMatch","message":)";
   json::AppendString(&body, message);
   body += "}";

@@ -89,9 +89,8 @@ Context ParseContext(const std::string& text) {
   EXPECT_TRUE(root.ok()) << root.status().ToString();
   json::Value keys = root->Find("credentials").value();
   Context context;
-  context.credentials = {StringField(keys, "access_key_id"),
-                         StringField(keys, "secret_access_key"), StringField(keys, "token"),
-                         "suite"};
+  context.credentials = {StringField(keys, "access_key_id"), StringField(keys, "secret_access_key"),
+                         StringField(keys, "token"), "suite"};
   context.region = StringField(*root, "region");
   context.service = StringField(*root, "service");
   Result<Timestamp> time = ParseTimestamp(StringField(*root, "timestamp"));
@@ -142,9 +141,9 @@ TEST_P(SigV4SuiteTest, MatchesCanonicalRequestStringToSignAndSignature) {
   }
   SigningScope scope{context.region, context.service, context.time, context.normalize,
                      context.sign_body};
-  Signature signature = SignV4({request.method, request.path, request.query, request.headers,
-                                request.body},
-                               context.credentials, scope);
+  Signature signature =
+      SignV4({request.method, request.path, request.query, request.headers, request.body},
+             context.credentials, scope);
 
   EXPECT_EQ(signature.canonical_request, ReadFile(dir / "header-canonical-request.txt"));
   EXPECT_EQ(signature.string_to_sign, ReadFile(dir / "header-string-to-sign.txt"));

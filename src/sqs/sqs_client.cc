@@ -12,6 +12,9 @@ constexpr std::string_view kContentType = "application/x-amz-json-1.0";
 // Added to a long poll's wait to give its HTTP limit: the answer to a poll that finds
 // nothing arrives just after the wait, and must not be mistaken for a dead connection.
 constexpr std::chrono::seconds kReceiveMargin{10};
+// A receive that has not been answered within this time is waiting on an empty queue, and
+// may be cancelled without taking messages with it (see http::Request::cancel_grace).
+constexpr std::chrono::milliseconds kReceiveCancelGrace{1000};
 constexpr int kMaxVisibilitySeconds = 43'200;
 
 Status CheckRange(std::string_view action, std::string_view what, int64_t value, int64_t low,
@@ -77,8 +80,8 @@ Client::Client(ClientConfig config, http::Url endpoint)
       http_(std::make_unique<http::Client>()) {}
 
 Result<std::string> Client::Call(std::string_view action, std::string body,
-                                 std::chrono::milliseconds timeout,
-                                 const std::atomic<bool>* cancel) {
+                                 std::chrono::milliseconds timeout, const std::atomic<bool>* cancel,
+                                 std::chrono::milliseconds cancel_grace) {
   http::Request request;
   request.url = url_;
   // Host is set here, not left to libcurl, so that the signed value is the sent one.
@@ -93,6 +96,7 @@ Result<std::string> Client::Call(std::string_view action, std::string body,
   request.body = std::move(body);
   request.timeout = timeout;
   request.cancel = cancel;
+  request.cancel_grace = cancel_grace;
 
   Result<http::Response> response = http_->Do(request);
   if (!response.ok()) {
@@ -122,13 +126,13 @@ Result<std::vector<ams::Delivery>> Client::Receive(std::string_view queue_url,
                                       static_cast<int64_t>(kMaxBatchEntries)));
   AMSTREAM_RETURN_IF_ERROR(CheckRange(kAction, "wait_seconds", options.wait_seconds, 0, 20));
   if (options.visibility_timeout.has_value()) {
-    AMSTREAM_RETURN_IF_ERROR(CheckRange(kAction, "visibility_timeout",
-                                        *options.visibility_timeout, 0, kMaxVisibilitySeconds));
+    AMSTREAM_RETURN_IF_ERROR(CheckRange(kAction, "visibility_timeout", *options.visibility_timeout,
+                                        0, kMaxVisibilitySeconds));
   }
 
   std::chrono::milliseconds timeout = std::chrono::seconds(options.wait_seconds) + kReceiveMargin;
-  Result<std::string> answer =
-      Call(kAction, ReceiveRequest(queue_url, options), timeout, options.cancel);
+  Result<std::string> answer = Call(kAction, ReceiveRequest(queue_url, options), timeout,
+                                    options.cancel, kReceiveCancelGrace);
   AMSTREAM_RETURN_IF_ERROR(answer.status());
   Result<std::vector<ams::Delivery>> deliveries = ParseReceiveResponse(*answer);
   if (!deliveries.ok()) {
@@ -155,8 +159,8 @@ Result<std::vector<EntryFailure>> Client::ChangeVisibilityBatch(
     return std::vector<EntryFailure>();
   }
   AMSTREAM_RETURN_IF_ERROR(CheckBatch(kAction, receipt_handles.size()));
-  AMSTREAM_RETURN_IF_ERROR(CheckRange(kAction, "visibility timeout", seconds, 0,
-                                      kMaxVisibilitySeconds));
+  AMSTREAM_RETURN_IF_ERROR(
+      CheckRange(kAction, "visibility timeout", seconds, 0, kMaxVisibilitySeconds));
   return CallBatch(kAction, HandleBatchRequest(queue_url, receipt_handles, seconds),
                    receipt_handles.size());
 }
@@ -173,9 +177,8 @@ Result<std::vector<EntryFailure>> Client::SendBatch(std::string_view queue_url,
 
 Result<std::map<std::string, std::string>> Client::GetQueueAttributes(
     std::string_view queue_url, std::span<const std::string> names) {
-  Result<std::string> answer = Call("GetQueueAttributes",
-                                    GetQueueAttributesRequest(queue_url, names),
-                                    config_.request_timeout);
+  Result<std::string> answer = Call(
+      "GetQueueAttributes", GetQueueAttributesRequest(queue_url, names), config_.request_timeout);
   AMSTREAM_RETURN_IF_ERROR(answer.status());
   Result<std::map<std::string, std::string>> attributes = ParseAttributesResponse(*answer);
   if (!attributes.ok()) {

@@ -69,8 +69,8 @@ class Client {
                                               std::span<const std::string> bodies);
 
   // GetQueueAttributes for `names` (e.g. "All", "ApproximateNumberOfMessages").
-  Result<std::map<std::string, std::string>> GetQueueAttributes(
-      std::string_view queue_url, std::span<const std::string> names);
+  Result<std::map<std::string, std::string>> GetQueueAttributes(std::string_view queue_url,
+                                                                std::span<const std::string> names);
 
   // CreateQueue; returns the queue URL. Succeeds for an existing queue with the same
   // attributes, as SQS does. For tests and tooling.
@@ -83,10 +83,12 @@ class Client {
  private:
   Client(ClientConfig config, http::Url endpoint);
 
-  // Signs and sends one action; returns the body of a 200 answer.
+  // Signs and sends one action; returns the body of a 200 answer. `cancel` and
+  // `cancel_grace` are as in http::Request.
   Result<std::string> Call(std::string_view action, std::string body,
                            std::chrono::milliseconds timeout,
-                           const std::atomic<bool>* cancel = nullptr);
+                           const std::atomic<bool>* cancel = nullptr,
+                           std::chrono::milliseconds cancel_grace = {});
 
   // Sends a batch of `entries` entries and reads which of them failed.
   Result<std::vector<EntryFailure>> CallBatch(std::string_view action, std::string body,

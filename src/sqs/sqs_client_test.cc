@@ -120,16 +120,15 @@ TEST(SqsClientTest, ReceiveSendsSignedJsonToTheEndpointAndNamesTheQueueInTheBody
   // Signing what was actually sent again must give the same Authorization: the Host on
   // the wire is the Host that was signed.
   std::string date = sent.headers["X-Amz-Date"];
-  Result<Timestamp> time = ParseTimestamp(date.substr(0, 4) + "-" + date.substr(4, 2) + "-" +
-                                          date.substr(6, 5) + ":" + date.substr(11, 2) + ":" +
-                                          date.substr(13));
+  Result<Timestamp> time =
+      ParseTimestamp(date.substr(0, 4) + "-" + date.substr(4, 2) + "-" + date.substr(6, 5) + ":" +
+                     date.substr(11, 2) + ":" + date.substr(13));
   ASSERT_TRUE(time.ok()) << date;
   http::Headers signed_headers = {{"Host", sent.headers["Host"]},
                                   {"Content-Type", sent.headers["Content-Type"]},
                                   {"X-Amz-Target", sent.headers["X-Amz-Target"]}};
   Signature expected = SignV4(
-      {"POST", "/", "", signed_headers, sent.body},
-      {"AKIDTEST", "secret", "session-token", "test"},
+      {"POST", "/", "", signed_headers, sent.body}, {"AKIDTEST", "secret", "session-token", "test"},
       {"us-east-1", "sqs", std::chrono::sys_seconds(std::chrono::seconds(time->epoch_ms / 1000))});
   EXPECT_EQ(sent.headers["Authorization"], expected.authorization);
   EXPECT_NE(expected.authorization.find(
@@ -161,8 +160,9 @@ TEST(SqsClientTest, ThrottledAnswerIsThrottled) {
 
 TEST(SqsClientTest, PartialDeleteFailureIsNotAnError) {
   LocalServer server([](const std::string&) {
-    return RawResponse(200, R"({"Successful":[{"Id":"0"}],"Failed":[{"Id":"1",)"
-                            R"("SenderFault":true,"Code":"ReceiptHandleIsInvalid","Message":"m"}]})");
+    return RawResponse(200,
+                       R"({"Successful":[{"Id":"0"}],"Failed":[{"Id":"1",)"
+                       R"("SenderFault":true,"Code":"ReceiptHandleIsInvalid","Message":"m"}]})");
   });
   Client client = MakeClient(server.Url());
   const std::vector<std::string> handles = {"same", "same"};

@@ -19,12 +19,12 @@
 namespace amstream::store {
 
 struct WriteStats {
-  int64_t records_stored = 0;  // sp-traffic/sp-conversion deltas newly applied
-  int64_t duplicates = 0;      // deltas whose idempotency_id was already stored
-  int64_t blog_rows = 0;       // blog rows that replaced an older snapshot or were new
+  int64_t records_stored = 0;   // sp-traffic/sp-conversion deltas newly applied
+  int64_t duplicates = 0;       // deltas whose idempotency_id was already stored
+  int64_t blog_rows = 0;        // blog rows that replaced an older snapshot or were new
   int64_t blog_rows_stale = 0;  // blog rows ignored because a newer snapshot is stored
-  int64_t quarantined = 0;     // quarantine rows written (a re-delivered one counts once)
-  int64_t confirmations = 0;   // subscription control messages recorded
+  int64_t quarantined = 0;      // quarantine rows written (a re-delivered one counts once)
+  int64_t confirmations = 0;    // subscription control messages recorded
 
   WriteStats& operator+=(const WriteStats& other) {
     records_stored += other.records_stored;
@@ -39,11 +39,11 @@ struct WriteStats {
 
 // Filters and grouping of `amstream report`. Dates are the advertiser's local days.
 struct ReportQuery {
-  bool by_hour = false;                  // false: one row per local day
+  bool by_hour = false;  // false: one row per local day
   std::optional<std::string> advertiser_id;
   std::optional<std::string> campaign_id;
-  std::optional<int64_t> from_days;      // first local day, inclusive (days since epoch)
-  std::optional<int64_t> to_days;        // last local day, inclusive
+  std::optional<int64_t> from_days;       // first local day, inclusive (days since epoch)
+  std::optional<int64_t> to_days;         // last local day, inclusive
   std::string attribution_window = "7d";  // 1d, 7d, 14d or 30d
 };
 
