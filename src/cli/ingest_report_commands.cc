@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "common/time.h"
@@ -61,6 +62,14 @@ void PrintSummary(const pipeline::IngestSummary& s) {
 }
 
 int Ingest(const GlobalFlags& global, const std::vector<std::string>& paths, int batch) {
+  // A mistyped path is found before the database is opened or changed.
+  for (const std::string& path : paths) {
+    std::error_code error;
+    if (path != "-" && !std::filesystem::exists(path, error)) {
+      return Fail(Status(Code::kNotFound, fmt::format("{}: no such file or directory", path)),
+                  "ingest");
+    }
+  }
   Result<std::unique_ptr<store::Store>> store = OpenMigrated(global);
   if (!store.ok()) {
     return Fail(store.status(), "ingest");

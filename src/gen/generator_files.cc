@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -28,6 +29,12 @@ class OutputFile {
   }
 
   Status Open() {
+    // Missing parent directories are created, as for any output path a user names.
+    std::error_code ignored;
+    std::filesystem::path parent = std::filesystem::path(path_).parent_path();
+    if (!parent.empty()) {
+      std::filesystem::create_directories(parent, ignored);
+    }
     if (path_.ends_with(".gz")) {
       gz_ = gzopen(temp_path_.c_str(), "wb6");
       if (gz_ != nullptr) {

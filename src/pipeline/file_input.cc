@@ -4,7 +4,9 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <utility>
@@ -22,29 +24,40 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\f\v") == std::string_view::npos;
 }
 
-// Opens a path, or standard input for "-", for reading through zlib: gzip data (by its
-// magic bytes) is inflated, anything else passes through unchanged.
-gzFile OpenStream(const std::string& path) {
+// Opens a path, or standard input for "-", as raw bytes.
+FILE* OpenRaw(const std::string& path) {
   if (path != "-") {
-    return gzopen(path.c_str(), "rb");
+    return std::fopen(path.c_str(), "rb");
   }
-  // A duplicate, so that gzclose leaves the process's standard input open.
+  // A duplicate, so that fclose leaves the process's standard input open.
   int fd = dup(STDIN_FILENO);
   if (fd < 0) {
     return nullptr;
   }
-  gzFile file = gzdopen(fd, "rb");
+  FILE* file = fdopen(fd, "rb");
   if (file == nullptr) {
     close(fd);
   }
   return file;
 }
 
-// zlib prefixes its messages with the path it was given ("x.gz: unknown compression
-// method"); problem lines carry the path already.
-std::string ZlibReason(std::string_view message) {
-  size_t colon = message.rfind(": ");
-  return std::string(colon == std::string_view::npos ? message : message.substr(colon + 2));
+bool IsGzip(std::string_view head) {
+  return head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1f &&
+         static_cast<unsigned char>(head[1]) == 0x8b;
+}
+
+// A file named *.json holds one document, often pretty-printed over many lines (a message
+// saved from the console, a single S3 object); *.jsonl and every other name hold one
+// document per line.
+bool IsJsonDocument(std::string_view path) {
+  constexpr std::string_view kSuffix = ".json";
+  if (path.size() < kSuffix.size()) {
+    return false;
+  }
+  std::string_view tail = path.substr(path.size() - kSuffix.size());
+  return std::equal(tail.begin(), tail.end(), kSuffix.begin(), [](char a, char b) {
+    return std::tolower(static_cast<unsigned char>(a)) == b;
+  });
 }
 
 }  // namespace
@@ -53,48 +66,108 @@ std::string ZlibReason(std::string_view message) {
 class FileInput::Reader {
  public:
   Reader(FileInput& input, const Source& source, const LineFn& fn)
-      : input_(input), options_(input.options_), fn_(fn) {
+      : input_(input), options_(input.options_), fn_(fn), whole_(IsJsonDocument(source.path)) {
     origin_.path = source.path;
   }
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
   ~Reader() {
     if (file_ != nullptr) {
-      gzclose(file_);
+      std::fclose(file_);
     }
   }
 
   // Fails only with the callback's failure; problems in the data are recorded.
   Status Run() {
-    file_ = OpenStream(origin_.path);
+    file_ = OpenRaw(origin_.path);
     if (file_ == nullptr) {
       input_.AddProblem(origin_.path + ": cannot open: " + std::strerror(errno));
       return Status::Ok();
     }
     input_.counters_.files += 1;
-    gzbuffer(file_, static_cast<unsigned>(options_.chunk_bytes));
-    std::string buffer(options_.chunk_bytes, '\0');
-    int count = 0;
-    while (!abandoned_ &&
-           (count = gzread(file_, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-      CountBytes(count);
-      AMSTREAM_RETURN_IF_ERROR(
-          Consume(std::string_view(buffer.data(), static_cast<size_t>(count))));
+    std::string in(options_.chunk_bytes, '\0');
+    size_t got = ReadRaw(in);
+    if (IsGzip(std::string_view(in.data(), got))) {
+      return Inflate(in, got);
     }
-    return abandoned_ ? Status::Ok() : Finish(count);
+    while (got > 0 && !abandoned_) {
+      AMSTREAM_RETURN_IF_ERROR(Consume(std::string_view(in.data(), got)));
+      got = ReadRaw(in);
+    }
+    return abandoned_ ? Status::Ok() : Finish(ReadError());
   }
 
  private:
-  // Ends the stream: the last line may lack its newline, unless the data stopped early.
-  Status Finish(int last_read) {
-    int error = Z_OK;
-    const char* message = gzerror(file_, &error);
-    if (last_read < 0 || error == Z_BUF_ERROR) {
-      std::string reason = error == Z_BUF_ERROR ? "truncated gzip data" : ZlibReason(message);
-      if (!pending_.empty() || overlong_) {
-        reason += ", incomplete last line dropped";
+  // Reads the next raw chunk into `buffer`; 0 at the end or on a read error.
+  size_t ReadRaw(std::string& buffer) {
+    size_t got = std::fread(buffer.data(), 1, buffer.size(), file_);
+    input_.AddBytes(got);
+    return got;
+  }
+
+  std::string ReadError() const {
+    return std::ferror(file_) != 0 ? std::string("read error: ") + std::strerror(errno) : "";
+  }
+
+  // Inflates gzip data (one member or several in a row) and splits it into lines. Driving
+  // zlib's inflate directly, rather than gzread, keeps every line that was complete before
+  // a truncation or corruption.
+  Status Inflate(std::string& in, size_t got) {
+    z_stream z{};
+    if (inflateInit2(&z, 15 + 16) != Z_OK) {
+      return InternalError("zlib could not start inflating");
+    }
+    std::string out(options_.chunk_bytes, '\0');
+    bool member_ended = false;
+    std::string error;
+    Status status = Status::Ok();
+    while (!abandoned_ && status.ok()) {
+      if (z.avail_in == 0) {
+        if (got == 0 && (got = ReadRaw(in)) == 0) {
+          break;
+        }
+        z.next_in = reinterpret_cast<Bytef*>(in.data());
+        z.avail_in = static_cast<uInt>(got);
+        got = 0;
       }
-      Problem(line_number_ + 1, reason);
+      z.next_out = reinterpret_cast<Bytef*>(out.data());
+      z.avail_out = static_cast<uInt>(out.size());
+      int rc = inflate(&z, Z_NO_FLUSH);
+      size_t produced = out.size() - z.avail_out;
+      if (produced > 0) {
+        member_ended = false;
+        status = Consume(std::string_view(out.data(), produced));
+      }
+      if (rc == Z_STREAM_END) {
+        member_ended = true;
+        inflateReset(&z);
+      } else if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        error = z.msg != nullptr ? z.msg : "corrupt gzip data";
+        break;
+      }
+    }
+    inflateEnd(&z);
+    AMSTREAM_RETURN_IF_ERROR(status);
+    if (abandoned_) {
+      return Status::Ok();
+    }
+    if (error.empty()) {
+      error = ReadError();
+    }
+    if (error.empty() && !member_ended) {
+      error = "truncated gzip data";
+    }
+    return Finish(error);
+  }
+
+  // Ends the stream: the last line may lack its newline, unless the data stopped early
+  // for `error`.
+  Status Finish(std::string error) {
+    if (!error.empty()) {
+      if (!pending_.empty() || overlong_) {
+        error += ", incomplete last line dropped";
+      }
+      Problem(line_number_ + 1, error);
       return Status::Ok();
     }
     if (!pending_.empty() || overlong_) {
@@ -104,6 +177,10 @@ class FileInput::Reader {
   }
 
   Status Consume(std::string_view chunk) {
+    if (whole_) {
+      Append(chunk);
+      return Status::Ok();
+    }
     while (!abandoned_) {
       size_t newline = chunk.find('\n');
       if (newline == std::string_view::npos) {
@@ -187,30 +264,17 @@ class FileInput::Reader {
     input_.AddProblem(origin_.path + ":" + std::to_string(line_number) + ": " + reason);
   }
 
-  // gzoffset counts raw bytes consumed, compressed or not. It needs a seekable file; for
-  // a pipe the `inflated` bytes are counted instead.
-  void CountBytes(int inflated) {
-    z_off_t position = gzoffset(file_);
-    if (position < 0) {
-      input_.AddBytes(static_cast<uint64_t>(inflated));
-      return;
-    }
-    auto offset = static_cast<uint64_t>(position);
-    input_.AddBytes(offset - std::min(offset, offset_));
-    offset_ = std::max(offset, offset_);
-  }
-
   FileInput& input_;
   const FileInputOptions& options_;
   const LineFn& fn_;
   LineOrigin origin_;
-  gzFile file_ = nullptr;
+  const bool whole_;  // the whole file is one document (see IsJsonDocument)
+  FILE* file_ = nullptr;
   std::string pending_;    // the start of a line whose newline has not arrived
   bool overlong_ = false;  // the current line exceeded the limit; its bytes are dropped
   int64_t line_number_ = 0;
   int binary_lines_ = 0;
   bool abandoned_ = false;
-  uint64_t offset_ = 0;
 };
 
 FileInput::FileInput(FileInputOptions options) : options_(std::move(options)) {

@@ -30,7 +30,7 @@ struct InputCounters {
   int64_t lines = 0;        // lines handed to the callback
   int64_t empty_lines = 0;  // empty or whitespace-only lines, skipped
   int64_t problems = 0;     // problems found (see FileInput::problems)
-  uint64_t bytes = 0;       // bytes read (compressed size for gzip; inflated for a pipe)
+  uint64_t bytes = 0;       // bytes read from the files (compressed size for gzip)
 };
 
 // Tuning of FileInput; the defaults suit every known input.
@@ -51,7 +51,9 @@ struct FileInputOptions {
 
 // Reads lines from files for the ingest pipeline. Not thread-safe; one run at a time.
 //
-// Rules, for each line (a trailing "\r" is removed first):
+// A file whose name ends in ".json" is one document, newlines and all, read as if it were
+// a single line (and so held to max_line_bytes). Other files and streams hold one document
+// per line. Rules, for each line (a trailing "\r" is removed first):
 //  - empty or whitespace-only: skipped and counted in empty_lines;
 //  - containing a NUL byte or invalid UTF-8: not text, so a problem "binary data", and
 //    after max_binary_lines_per_file such lines the rest of that file is skipped;

@@ -82,6 +82,18 @@ TEST(FileInputTest, ReadsLinesWithTheirOrigin) {
   EXPECT_EQ(input.counters().bytes, 24u);
 }
 
+TEST(FileInputTest, AJsonFileIsOneDocumentEvenOverManyLines) {
+  TempDir dir;
+  std::string pretty = "{\n  \"Type\": \"SubscriptionConfirmation\",\n  \"Token\": \"t\"\n}\n";
+  std::string one = dir.Write("saved.JSON", pretty);
+  std::string many = dir.Write("lines.jsonl", "{\"a\":1}\n{\"b\":2}\n");
+  FileInput input;
+  Seen seen = ReadAll(input, dir, {one, many});
+  EXPECT_EQ(seen.lines, (std::vector<std::string>{pretty, "{\"a\":1}", "{\"b\":2}"}));
+  EXPECT_EQ(seen.origins[0], "saved.JSON:1");
+  EXPECT_TRUE(input.problems().empty());
+}
+
 TEST(FileInputTest, SkipsAndCountsEmptyLines) {
   TempDir dir;
   std::string path = dir.Write("a.jsonl", "\xEF\xBB\xBF{}\n\n   \t\n\r\n{\"x\":1}\n\n");
