@@ -4,8 +4,8 @@
 #
 #   scripts/test.sh [PRESET] [extra ctest arguments...]
 #
-# PRESET is a CMakePresets.json preset: dev (the default: Debug, ASan + UBSan), ci or
-# release. Examples: `scripts/test.sh dev -L unit`, `scripts/test.sh dev -R integration`.
+# PRESET is a CMakePresets.json preset with tests: dev (the default: Debug, ASan + UBSan)
+# or ci (the same). Examples: `scripts/test.sh dev -L unit`, `scripts/test.sh dev -R integration`.
 # Dependencies come from scripts/install-deps.sh.
 set -euo pipefail
 
