@@ -217,5 +217,47 @@ TEST_F(RunTest, SigtermDrainsWhatIsInFlightAndExitsZero) {
   ExpectTotals(expected);
 }
 
+TEST_F(RunTest, DeadLetterMessagesCanBeListedAndMovedBackThenCountOnce) {
+  gen::Options options = SmallMix(30);
+  options.duplicate_rate = 0;
+  std::vector<std::string> bodies;
+  auto expected = gen::Generate(options, [&](std::string_view body) {
+    bodies.emplace_back(body);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(expected.ok());
+  // Ten of them "failed" earlier and sit in the dead-letter queue; the rest are queued.
+  std::string main_queue = queue_url_;
+  queue_url_ = dlq_url_;
+  Send(std::vector<std::string>(bodies.begin(), bodies.begin() + 10));
+  queue_url_ = main_queue;
+  Send(std::vector<std::string>(bodies.begin() + 10, bodies.end()));
+
+  RunOptions env;
+  env.timeout = std::chrono::minutes(1);
+  std::vector<std::string> common = {"--queue-url", queue_url_, "--endpoint",
+                                     Fauxqs::Shared().endpoint()};
+  std::vector<std::string> list = {AmstreamBinary(), "dlq", "list"};
+  list.insert(list.end(), common.begin(), common.end());
+  Result<ProcessResult> listed = RunCommand(list, env);
+  ASSERT_TRUE(listed.ok());
+  EXPECT_EQ(listed->exit_code, 0) << listed->err;
+  EXPECT_NE(listed->out.find("10 message(s)"), std::string::npos) << listed->out;
+  EXPECT_NE(listed->out.find(name_ + "-dlq"), std::string::npos) << listed->out;
+  EXPECT_EQ(Depth(dlq_url_), 10) << "listing removes nothing";
+
+  std::vector<std::string> redrive = {AmstreamBinary(), "dlq", "redrive"};
+  redrive.insert(redrive.end(), common.begin(), common.end());
+  Result<ProcessResult> moved = RunCommand(redrive, env);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ(moved->exit_code, 0) << moved->err;
+  EXPECT_NE(moved->out.find("moved 10 message(s)"), std::string::npos) << moved->out;
+  EXPECT_EQ(Depth(dlq_url_), 0);
+
+  RunUntilIdle();
+  ExpectTotals(*expected);
+  EXPECT_EQ(Depth(queue_url_), 0);
+}
+
 }  // namespace
 }  // namespace amstream::testing

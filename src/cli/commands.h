@@ -36,5 +36,6 @@ void AddIngestCommand(CLI::App* app, const GlobalFlags* global, int* exit);
 void AddReportCommand(CLI::App* app, const GlobalFlags* global, int* exit);
 void AddMigrateCommand(CLI::App* app, const GlobalFlags* global, int* exit);
 void AddGenerateCommand(CLI::App* app, const GlobalFlags* global, int* exit);
+void AddDlqCommand(CLI::App* app, const GlobalFlags* global, int* exit);
 
 }  // namespace amstream::cli

@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   cli::AddReportCommand(&app, &global, &exit_code);
   cli::AddMigrateCommand(&app, &global, &exit_code);
   cli::AddGenerateCommand(&app, &global, &exit_code);
+  cli::AddDlqCommand(&app, &global, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "pipeline/batch_writer.h"
 #include "pipeline/bounded_queue.h"
+#include "pipeline/visibility_keeper.h"
 
 namespace amstream::pipeline {
 namespace {
@@ -18,6 +19,7 @@ constexpr std::string_view kLog = "pipeline";
 constexpr size_t kSqsBatchLimit = 10;
 constexpr int kDeleteAttempts = 5;
 constexpr auto kSummaryInterval = std::chrono::seconds(30);
+constexpr auto kSlowRetry = std::chrono::milliseconds(15'000);
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -33,11 +35,14 @@ struct Consumer::Pipeline {
       : consumer(owner),
         external_stop(stop_signal),
         parsed(owner->options_.buffer_messages),
-        deletes(owner->options_.buffer_messages) {}
+        deletes(owner->options_.buffer_messages),
+        keeper(owner->options_.visibility_timeout, owner->options_.visibility_extension_share,
+               owner->options_.visibility_extension_max) {}
 
   void ReceiveLoop(QueueClient* client);
   void WriteLoop(QueueClient* client);
   void DeleteLoop(QueueClient* client);
+  void KeepVisibleLoop(QueueClient* client);
 
   void Commit(QueueClient* client, std::span<ams::Message> batch);
   void Count(const store::WriteStats& written);
@@ -56,6 +61,9 @@ struct Consumer::Pipeline {
   // Received but not yet deleted or released: zero means nothing is in flight.
   std::atomic<int64_t> in_flight{0};
   std::atomic<int64_t> last_receive_ms{NowMs()};
+  VisibilityKeeper keeper;
+  // Set once the writer and deleters have finished: the keeper thread then ends.
+  std::atomic<bool> finished{false};
 };
 
 void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
@@ -69,9 +77,15 @@ void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
         break;
       }
       auto delay = backoff.Next();
+      // Rejected credentials or a deleted queue do not heal in milliseconds: retry slowly
+      // until the operator fixes them, instead of hammering SQS.
+      Code code = received.status().code();
+      if (code == Code::kPermissionDenied || code == Code::kNotFound || code == Code::kConfig) {
+        delay = std::max<std::chrono::milliseconds>(delay, kSlowRetry);
+      }
       if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
-        log::Write(IsRetryable(received.status().code()) ? log::Level::kWarn : log::Level::kError,
-                   kLog, "receive failed; retrying",
+        log::Write(IsRetryable(code) ? log::Level::kWarn : log::Level::kError, kLog,
+                   "receive failed; retrying",
                    {{"error", received.status().ToString()},
                     {"retry_in_ms", delay.count()},
                     {"suppressed", suppressed}});
@@ -87,8 +101,23 @@ void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
     in_flight += count;
     stats.received += count;
     last_receive_ms = NowMs();
+    std::vector<std::string> handles;
+    for (const ams::Delivery& delivery : *received) {
+      handles.push_back(delivery.receipt_handle);
+    }
+    keeper.Add(handles, VisibilityKeeper::Clock::now());
+    const int limit_count = consumer->options_.max_receive_count;
     for (ams::Delivery& delivery : *received) {
-      parsed.Push(classifier.Classify(std::move(delivery)));
+      ams::Message message = classifier.Classify(std::move(delivery));
+      if (limit_count > 0 && message.delivery.receive_count > limit_count &&
+          !std::holds_alternative<ams::Quarantined>(message.content)) {
+        ++stats.over_receive_limit;
+        message.content = ams::Quarantined{fmt::format(
+            "received {} times, more than --max-receive-count {}: quarantined instead of "
+            "processed again",
+            message.delivery.receive_count, limit_count)};
+      }
+      parsed.Push(std::move(message));
     }
   }
   if (--live_receivers == 0) {
@@ -168,6 +197,7 @@ void Consumer::Pipeline::Release(QueueClient* client, std::span<const ams::Messa
                 {{"error", changed.status().ToString()}});
     }
   }
+  keeper.Remove(handles);
   stats.released += static_cast<int64_t>(batch.size());
   in_flight -= static_cast<int64_t>(batch.size());
 }
@@ -189,6 +219,9 @@ void Consumer::Pipeline::DeleteLoop(QueueClient* client) {
 
 void Consumer::Pipeline::DeleteWithRetry(QueueClient* client, std::vector<std::string> handles) {
   const auto total = static_cast<int64_t>(handles.size());
+  // Whatever the outcome, these are no longer worth keeping invisible: deleted, or
+  // committed and left to come back as duplicates.
+  const std::vector<std::string> all = handles;
   Backoff backoff(std::chrono::milliseconds(100), std::chrono::seconds(5));
   std::string last_error;
   for (int attempt = 0; attempt < kDeleteAttempts && !handles.empty(); ++attempt) {
@@ -215,7 +248,37 @@ void Consumer::Pipeline::DeleteWithRetry(QueueClient* client, std::vector<std::s
               "as duplicates",
               {{"messages", handles.size()}, {"error", last_error}});
   }
+  keeper.Remove(all);
   in_flight -= total;
+}
+
+void Consumer::Pipeline::KeepVisibleLoop(QueueClient* client) {
+  const int seconds = static_cast<int>(keeper.timeout().count());
+  log::RateLimit limit(std::chrono::seconds(30));
+  while (!finished.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    int64_t expired = 0;
+    std::vector<std::string> due = keeper.Due(VisibilityKeeper::Clock::now(), &expired);
+    if (expired > 0) {
+      log::Warn(kLog,
+                "stopped extending the visibility of messages still in flight after "
+                "--visibility-extension-max; they may be received again",
+                {{"messages", expired}});
+    }
+    for (size_t i = 0; i < due.size(); i += kSqsBatchLimit) {
+      size_t n = std::min(kSqsBatchLimit, due.size() - i);
+      Result<std::vector<EntryFailure>> changed =
+          client->ChangeVisibility(std::span<const std::string>(due).subspan(i, n), seconds);
+      // A failed entry is usually a message deleted meanwhile; a failed call is retried
+      // at the next tick, while the timeout still has time left to run.
+      if (changed.ok()) {
+        stats.visibility_extended += static_cast<int64_t>(n - changed->size());
+      } else if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
+        log::Warn(kLog, "could not extend visibility; retrying",
+                  {{"error", changed.status().ToString()}, {"suppressed", suppressed}});
+      }
+    }
+  }
 }
 
 bool Consumer::Pipeline::Idle(std::chrono::milliseconds limit) const {
@@ -229,7 +292,7 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   options_.receivers = std::max(1, options_.receivers);
   options_.deleters = std::max(1, options_.deleters);
   std::vector<std::unique_ptr<QueueClient>> clients;
-  for (int i = 0; i < options_.receivers + options_.deleters + 1; ++i) {
+  for (int i = 0; i < options_.receivers + options_.deleters + 2; ++i) {
     Result<std::unique_ptr<QueueClient>> client = queue_();
     if (!client.ok()) {
       return client.status();
@@ -249,6 +312,7 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (int i = 0; i < options_.deleters; ++i) {
     deleters.emplace_back(&Pipeline::DeleteLoop, &p, clients[next++].get());
   }
+  std::thread visibility(&Pipeline::KeepVisibleLoop, &p, clients[next++].get());
   log::Info(kLog, "consuming",
             {{"receivers", options_.receivers},
              {"deleters", options_.deleters},
@@ -278,6 +342,8 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (std::thread& t : receivers) t.join();
   writer.join();
   for (std::thread& t : deleters) t.join();
+  p.finished = true;
+  visibility.join();
   log::Info(kLog, "stopped",
             {{"received", stats_.received.load()},
              {"stored", stats_.records_stored.load()},
@@ -287,7 +353,9 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
              {"confirmations", stats_.confirmations.load()},
              {"deleted", stats_.deleted.load()},
              {"delete_failures", stats_.delete_failures.load()},
-             {"released", stats_.released.load()}});
+             {"released", stats_.released.load()},
+             {"visibility_extended", stats_.visibility_extended.load()},
+             {"over_receive_limit", stats_.over_receive_limit.load()}});
   return Status::Ok();
 }
 

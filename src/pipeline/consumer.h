@@ -33,6 +33,19 @@ struct ConsumerOptions {
   // Stop once nothing was received for this long and everything is committed and
   // deleted (the --exit-when-idle option). Unset: run until signalled.
   std::optional<std::chrono::milliseconds> exit_when_idle;
+  // The visibility timeout received messages get (the queue's, or the one asked for on
+  // receive). Zero turns visibility extension off.
+  std::chrono::seconds visibility_timeout{0};
+  // A message still in flight when this share of its visibility timeout has passed gets
+  // the timeout again, in batches; kept between 0.05 and 0.95.
+  double visibility_extension_share = 0.5;
+  // Extensions stop this long after the receive, so a stuck process cannot hide a
+  // message for ever.
+  std::chrono::seconds visibility_extension_max{3600};
+  // A message received more often than this is quarantined instead of processed again:
+  // something other than its body keeps failing on it (a crash, a timeout). Zero leaves
+  // such messages to the queue's redrive policy (dead-letter queue).
+  int max_receive_count = 10;
 };
 
 // Counters since start. Read them at any time; they only grow.
@@ -48,6 +61,8 @@ struct ConsumerStats {
   std::atomic<int64_t> deleted{0};
   std::atomic<int64_t> delete_failures{0};
   std::atomic<int64_t> released{0};
+  std::atomic<int64_t> visibility_extended{0};
+  std::atomic<int64_t> over_receive_limit{0};
 };
 
 class Consumer {

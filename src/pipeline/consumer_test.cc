@@ -20,7 +20,9 @@ struct FakeQueue {
   std::map<std::string, std::string> invisible;  // receipt handle -> message id
   std::map<std::string, std::string> bodies;
   std::set<std::string> deleted;
-  std::set<std::string> fail_delete_once;  // message ids whose first delete fails
+  std::set<std::string> fail_delete_once;     // message ids whose first delete fails
+  std::map<std::string, int> receive_counts;  // message id -> receives so far
+  std::map<std::string, int> extensions;      // message id -> visibility extensions
   int handles_issued = 0;
 
   void Send(const std::string& id, const std::string& body) {
@@ -48,6 +50,7 @@ class FakeClient : public QueueClient {
           d.message_id = it->first;
           d.body = it->second;
           d.receipt_handle = it->first + "#" + std::to_string(++q_->handles_issued);
+          d.receive_count = ++q_->receive_counts[it->first];
           q_->invisible[d.receipt_handle] = it->first;
           q_->visible.erase(it);
           out.push_back(std::move(d));
@@ -79,7 +82,12 @@ class FakeClient : public QueueClient {
   Result<std::vector<EntryFailure>> ChangeVisibility(std::span<const std::string> handles,
                                                      int seconds) override {
     std::lock_guard<std::mutex> lock(q_->mu);
-    EXPECT_EQ(seconds, 0);
+    if (seconds > 0) {
+      for (const std::string& handle : handles) {
+        ++q_->extensions[q_->invisible[handle]];
+      }
+      return std::vector<EntryFailure>();
+    }
     for (const std::string& handle : handles) {
       std::string id = q_->invisible[handle];
       q_->invisible.erase(handle);
@@ -98,6 +106,7 @@ class FakeStore : public store::Store {
   Status Migrate() override { return Status::Ok(); }
 
   Result<store::WriteStats> Write(std::span<const ams::Message> messages) override {
+    std::this_thread::sleep_for(write_delay);
     std::lock_guard<std::mutex> lock(mu);
     if (down) {
       return UnavailableError("connection refused");
@@ -132,6 +141,7 @@ class FakeStore : public store::Store {
   std::mutex mu;
   bool down = false;
   int fail_next = 0;
+  milliseconds write_delay{0};
   std::set<std::string> applied;
   std::set<std::string> quarantined;
 };
@@ -204,6 +214,42 @@ TEST_F(ConsumerTest, RetriesTransientWriteFailuresWithoutLosingMessages) {
   ASSERT_TRUE(RunUntilIdle().ok());
   EXPECT_EQ(store_.applied.size(), 50u);
   EXPECT_EQ(queue_.deleted.size(), 50u);
+}
+
+TEST_F(ConsumerTest, ExtendsVisibilityWhileASlowWriteIsUnderWayAndStopsOnceDeleted) {
+  SendRecords(20);
+  store_.write_delay = milliseconds(1500);
+  ConsumerOptions options;
+  options.visibility_timeout = std::chrono::seconds(1);
+  options.visibility_extension_share = 0.5;
+  ASSERT_TRUE(RunUntilIdle(options).ok());
+  EXPECT_EQ(queue_.deleted.size(), 20u);
+  ASSERT_EQ(queue_.extensions.size(), 20u);
+  for (const auto& [id, count] : queue_.extensions) {
+    EXPECT_GE(count, 1) << id;
+    EXPECT_LE(count, 4) << id << ": extended after it was deleted";
+  }
+}
+
+TEST_F(ConsumerTest, QuarantinesAMessageReceivedMoreOftenThanTheLimit) {
+  SendRecords(5);
+  queue_.receive_counts["m2"] = 10;  // its next receive is the 11th
+  ConsumerOptions options;
+  options.max_receive_count = 10;
+  ASSERT_TRUE(RunUntilIdle(options).ok());
+  EXPECT_EQ(store_.quarantined, std::set<std::string>{"m2"});
+  EXPECT_EQ(store_.applied.size(), 4u);
+  EXPECT_EQ(queue_.deleted.size(), 5u);
+}
+
+TEST_F(ConsumerTest, AZeroReceiveLimitLeavesRepeatedMessagesToTheRedrivePolicy) {
+  SendRecords(5);
+  queue_.receive_counts["m2"] = 50;
+  ConsumerOptions options;
+  options.max_receive_count = 0;
+  ASSERT_TRUE(RunUntilIdle(options).ok());
+  EXPECT_TRUE(store_.quarantined.empty());
+  EXPECT_EQ(store_.applied.size(), 5u);
 }
 
 TEST_F(ConsumerTest, ShutdownCancelsAWaitingReceive) {

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "common/log.h"
+#include "json/json.h"
 #include "sqs/credentials.h"
 #include "sqs/sqs_client.h"
 
@@ -56,7 +59,7 @@ class SqsQueueClient : public QueueClient {
 
 }  // namespace
 
-Result<QueueClientFactory> SqsQueueFactory(const SqsQueueOptions& options) {
+Result<sqs::ClientConfig> ResolveSqsConfig(const SqsQueueOptions& options) {
   if (options.queue_url.rfind("https://", 0) != 0 && options.queue_url.rfind("http://", 0) != 0) {
     return ConfigError(
         fmt::format("--queue-url must be an http(s) URL like https://sqs.us-east-1.amazonaws.com/"
@@ -80,24 +83,66 @@ Result<QueueClientFactory> SqsQueueFactory(const SqsQueueOptions& options) {
   config.endpoint = *endpoint;
   config.region = *region;
   config.credentials = *credentials;
+  // Creating a client parses the endpoint, so a malformed one fails here, at start.
+  if (Result<sqs::Client> probe = sqs::Client::Create(config); !probe.ok()) {
+    return probe.status();
+  }
   log::Info("sqs", "queue configured",
             {{"queue", options.queue_url},
              {"endpoint", config.endpoint},
              {"region", config.region},
              {"credentials", credentials->source},
              {"wait_seconds", options.wait_seconds}});
-  // Validate once here so that a malformed endpoint fails at start, not in a thread.
-  if (Result<sqs::Client> probe = sqs::Client::Create(config); !probe.ok()) {
-    return probe.status();
-  }
-  return QueueClientFactory([config, options]() -> Result<std::unique_ptr<QueueClient>> {
+  return config;
+}
+
+QueueClientFactory SqsQueueFactory(const sqs::ClientConfig& config,
+                                   const SqsQueueOptions& options) {
+  return [config, options]() -> Result<std::unique_ptr<QueueClient>> {
     Result<sqs::Client> client = sqs::Client::Create(config);
     if (!client.ok()) {
       return client.status();
     }
     return std::unique_ptr<QueueClient>(
         std::make_unique<SqsQueueClient>(std::move(*client), options));
-  });
+  };
+}
+
+Result<QueueFacts> DescribeQueue(sqs::Client& client, const std::string& queue_url) {
+  std::vector<std::string> names = {"VisibilityTimeout", "RedrivePolicy"};
+  Result<std::map<std::string, std::string>> attributes =
+      client.GetQueueAttributes(queue_url, names);
+  if (!attributes.ok()) {
+    return attributes.status();
+  }
+  QueueFacts facts;
+  auto number = [](const std::string& text) {
+    int value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);
+    return value;
+  };
+  if (auto it = attributes->find("VisibilityTimeout"); it != attributes->end()) {
+    facts.visibility_timeout_seconds = number(it->second);
+  }
+  if (auto it = attributes->find("RedrivePolicy"); it != attributes->end() && !it->second.empty()) {
+    json::Parser parser;
+    Result<json::Value> policy = parser.Parse(it->second);
+    if (policy.ok()) {
+      if (std::optional<json::Value> arn = policy->Find("deadLetterTargetArn")) {
+        Result<std::string_view> text = arn->GetString();
+        facts.dead_letter_arn = text.ok() ? std::string(*text) : "";
+      }
+      // SQS writes maxReceiveCount as a number or as a string, depending on who set it.
+      if (std::optional<json::Value> count = policy->Find("maxReceiveCount")) {
+        Result<int64_t> whole = count->GetInt64();
+        Result<std::string_view> text = count->GetString();
+        facts.redrive_max_receive_count = whole.ok()  ? static_cast<int>(*whole)
+                                          : text.ok() ? number(std::string(*text))
+                                                      : 0;
+      }
+    }
+  }
+  return facts;
 }
 
 }  // namespace amstream::pipeline

@@ -5,6 +5,7 @@
 
 #include "common/status.h"
 #include "pipeline/queue_client.h"
+#include "sqs/sqs_client.h"
 
 namespace amstream::pipeline {
 
@@ -15,9 +16,24 @@ struct SqsQueueOptions {
   int visibility_timeout_seconds = 0;  // 0: the queue's own setting
 };
 
-// Resolves credentials, region and endpoint once, from the environment and the AWS
-// shared files, and returns a factory of clients sharing them. Fails with kConfig and
-// one line naming what to set when something is missing or malformed.
-Result<QueueClientFactory> SqsQueueFactory(const SqsQueueOptions& options);
+// Resolves endpoint, region and credentials from `options`, the environment and the AWS
+// shared files, and logs what it chose. Fails with kConfig and one line naming what to
+// set when something is missing or malformed. Nothing is sent.
+Result<sqs::ClientConfig> ResolveSqsConfig(const SqsQueueOptions& options);
+
+// A factory of clients sharing `config`, for the pipeline's threads.
+QueueClientFactory SqsQueueFactory(const sqs::ClientConfig& config, const SqsQueueOptions& options);
+
+// What the consumer learns about its queue before it starts.
+struct QueueFacts {
+  int visibility_timeout_seconds = 0;  // the queue's VisibilityTimeout
+  std::string dead_letter_arn;         // from its RedrivePolicy; empty without one
+  int redrive_max_receive_count = 0;   // from its RedrivePolicy; 0 without one
+};
+
+// Reads the queue's attributes: the first call to SQS, so it is also the check that
+// the queue exists and the credentials are accepted (kNotFound, kPermissionDenied), or
+// that SQS cannot be reached (kUnavailable).
+Result<QueueFacts> DescribeQueue(sqs::Client& client, const std::string& queue_url);
 
 }  // namespace amstream::pipeline
