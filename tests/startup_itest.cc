@@ -1,10 +1,12 @@
 // `amstream run` at start: bad settings fail at once with one line and exit code 2; a
 // database or queue that is down is waited for, not turned into a crash loop.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <sstream>
 #include <thread>
 
+#include "http/http_client.h"
 #include "run_support.h"
 
 namespace amstream::testing {
@@ -103,6 +105,44 @@ TEST_F(StartupTest, ADatabaseThatComesUpLaterIsUsedWithoutARestart) {
   EXPECT_EQ(finished->exit_code, 0) << finished->err;
   ExpectTotals(expected);
   EXPECT_EQ(Depth(queue_url_), 0);
+}
+
+TEST_F(StartupTest, ServesMetricsAndHealthWhileConsuming) {
+  gen::Options options;
+  options.messages = 200;
+  gen::ExpectedTotals expected = SendGenerated(options);
+  auto child = ChildProcess::Start(RunArgs({"--metrics-address", "127.0.0.1:0"}));
+  ASSERT_TRUE(child.ok()) << child.status().ToString();
+  ASSERT_TRUE(child->WaitForOutput("serving /metrics and /healthz", seconds(20)));
+  std::string err = child->Stderr();
+  size_t at = err.find("port=", err.find("serving /metrics"));
+  ASSERT_NE(at, std::string::npos) << err;
+  std::string base = "http://127.0.0.1:" + std::to_string(std::stoi(err.substr(at + 5)));
+  http::Client client;
+  http::Request request;
+  request.method = "GET";
+  std::string metrics;
+  // The counters reach the backlog once it is drained.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        request.url = base + "/metrics";
+        Result<http::Response> answer = client.Do(request);
+        metrics = answer.ok() ? answer->body : "";
+        return metrics.find("amstream_messages_deleted_total 200\n") != std::string::npos;
+      },
+      std::chrono::seconds(30)))
+      << metrics;
+  EXPECT_NE(metrics.find("# TYPE amstream_messages_received_total counter"), std::string::npos);
+  request.url = base + "/healthz";
+  Result<http::Response> health = client.Do(request);
+  ASSERT_TRUE(health.ok()) << health.status().ToString();
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(health->body, "ok\n");
+  ASSERT_TRUE(child->Kill(SIGTERM).ok());
+  auto stopped = child->Wait(seconds(30));
+  ASSERT_TRUE(stopped.ok());
+  EXPECT_EQ(stopped->exit_code, 0) << stopped->err;
+  ExpectTotals(expected);
 }
 
 }  // namespace

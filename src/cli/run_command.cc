@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "common/backoff.h"
 #include "common/log.h"
+#include "metrics/status_server.h"
 #include "pipeline/consumer.h"
 #include "pipeline/sqs_queue.h"
 #include "store/store.h"
@@ -45,7 +46,58 @@ struct RunFlags {
   int buffer_messages = 5000;
   int visibility_extension_max_seconds = 3600;
   double start_timeout_seconds = 0;
+  std::string metrics_address;
 };
+
+// Failing this long makes /healthz answer 503: long enough to ride out a database
+// restart, short enough for an orchestrator to notice a consumer that is stuck.
+constexpr int64_t kUnhealthyAfterMs = 60'000;
+
+metrics::Reply StatusPage(const pipeline::ConsumerStats& s, std::string_view path) {
+  if (path == "/healthz") {
+    int64_t now = pipeline::SteadyNowMs();
+    for (const auto& [what, since] : {std::pair{"writes", s.write_failing_since_ms.load()},
+                                      std::pair{"receives", s.receive_failing_since_ms.load()}}) {
+      if (since != 0 && now - since >= kUnhealthyAfterMs) {
+        return {503, fmt::format("{} have been failing for {} s; see the log\n", what,
+                                 (now - since) / 1000)};
+      }
+    }
+    return {200, "ok\n"};
+  }
+  if (path != "/metrics") {
+    return {404, "try /metrics or /healthz\n"};
+  }
+  auto value = [](const std::atomic<int64_t>& counter) {
+    return static_cast<double>(counter.load());
+  };
+  const metrics::Metric all[] = {
+      {"amstream_messages_received_total", "Messages received from SQS", true, value(s.received)},
+      {"amstream_records_stored_total", "Records added to the aggregates", true,
+       value(s.records_stored)},
+      {"amstream_duplicates_total", "Records skipped as already stored", true, value(s.duplicates)},
+      {"amstream_blog_rows_total", "Blog-format rows applied", true, value(s.blog_rows)},
+      {"amstream_quarantined_total", "Messages kept in the quarantine table", true,
+       value(s.quarantined)},
+      {"amstream_confirmations_total", "SNS subscription messages recorded", true,
+       value(s.confirmations)},
+      {"amstream_batches_total", "Transactions committed", true, value(s.batches)},
+      {"amstream_write_retries_total", "Failed batch writes, retried", true,
+       value(s.write_retries)},
+      {"amstream_messages_deleted_total", "Messages deleted after commit", true, value(s.deleted)},
+      {"amstream_delete_failures_total", "Committed messages that could not be deleted", true,
+       value(s.delete_failures)},
+      {"amstream_messages_released_total", "Uncommitted messages made visible at shutdown", true,
+       value(s.released)},
+      {"amstream_visibility_extended_total", "Visibility timeout extensions", true,
+       value(s.visibility_extended)},
+      {"amstream_over_receive_limit_total", "Messages quarantined for --max-receive-count", true,
+       value(s.over_receive_limit)},
+      {"amstream_messages_in_flight", "Messages received and not yet deleted", false,
+       value(s.in_flight)},
+  };
+  return {200, metrics::RenderPrometheus(all), "text/plain; version=0.0.4; charset=utf-8"};
+}
 
 // Calls `attempt` until it succeeds or fails for a reason other than an unreachable or
 // throttling server: a database or queue that is down at start is waited for with a log
@@ -95,6 +147,25 @@ int Run(const GlobalFlags& global, RunFlags flags) {
   if (!probe.ok()) {
     return Fail(probe.status(), "configuring the queue");
   }
+  // Served from before the waits below, so that a probe sees "starting" rather than
+  // nothing while the queue or database is still unreachable.
+  std::atomic<const pipeline::ConsumerStats*> live_stats{nullptr};
+  std::unique_ptr<metrics::StatusServer> status_server;
+  if (!flags.metrics_address.empty()) {
+    Result<std::unique_ptr<metrics::StatusServer>> started = metrics::StatusServer::Start(
+        flags.metrics_address, [&live_stats](std::string_view path) -> metrics::Reply {
+          const pipeline::ConsumerStats* stats = live_stats.load();
+          if (stats == nullptr) {
+            return {503, "starting or stopping: not consuming\n"};
+          }
+          return StatusPage(*stats, path);
+        });
+    if (!started.ok()) {
+      return Fail(started.status(), "starting the metrics endpoint");
+    }
+    status_server = std::move(*started);
+    log::Info(kLog, "serving /metrics and /healthz", {{"port", status_server->port()}});
+  }
   // Signals count from here, so that a stop while waiting for a server exits cleanly.
   InstallSignalHandlers();
   auto stopped = [](const Status& status) { return status.code() == Code::kCancelled; };
@@ -136,7 +207,10 @@ int Run(const GlobalFlags& global, RunFlags flags) {
   }
   pipeline::Consumer consumer(flags.consumer, pipeline::SqsQueueFactory(*config, flags.queue),
                               store->get());
-  if (Status status = consumer.Run(g_stop); !status.ok()) {
+  live_stats = &consumer.stats();
+  Status status = consumer.Run(g_stop);
+  status_server.reset();  // joins its thread: no request still reads the consumer's stats
+  if (!status.ok()) {
     return Fail(status, "consuming");
   }
   return kExitOk;
@@ -219,6 +293,10 @@ void AddRunCommand(CLI::App* app, const GlobalFlags* global, int* exit) {
       ->envname("AMSTREAM_START_TIMEOUT")
       ->check(CLI::Range(0.0, 86400.0))
       ->capture_default_str();
+  cmd->add_option("--metrics-address", flags->metrics_address,
+                  "Serve GET /metrics (Prometheus) and /healthz on HOST:PORT, e.g. "
+                  "127.0.0.1:9464 or :9464 (loopback); empty serves nothing")
+      ->envname("AMSTREAM_METRICS_ADDRESS");
   cmd->callback([global, exit, flags] { *exit = Run(*global, *flags); });
 }
 

@@ -21,13 +21,21 @@ constexpr int kDeleteAttempts = 5;
 constexpr auto kSummaryInterval = std::chrono::seconds(30);
 constexpr auto kSlowRetry = std::chrono::milliseconds(15'000);
 
-int64_t NowMs() {
+int64_t NowMs() { return SteadyNowMs(); }
+
+// Records the start of a run of failures, keeping the first one's time.
+void MarkFailing(std::atomic<int64_t>& since) {
+  int64_t none = 0;
+  since.compare_exchange_strong(none, NowMs());
+}
+
+}  // namespace
+
+int64_t SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
-
-}  // namespace
 
 // State shared by the stage threads of one Run.
 struct Consumer::Pipeline {
@@ -59,7 +67,7 @@ struct Consumer::Pipeline {
   BoundedQueue<std::string> deletes;
   std::atomic<int> live_receivers{0};
   // Received but not yet deleted or released: zero means nothing is in flight.
-  std::atomic<int64_t> in_flight{0};
+  std::atomic<int64_t>& in_flight = stats.in_flight;
   std::atomic<int64_t> last_receive_ms{NowMs()};
   VisibilityKeeper keeper;
   // Set once the writer and deleters have finished: the keeper thread then ends.
@@ -76,6 +84,7 @@ void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
       if (received.status().code() == Code::kCancelled) {
         break;
       }
+      MarkFailing(stats.receive_failing_since_ms);
       auto delay = backoff.Next();
       // Rejected credentials or a deleted queue do not heal in milliseconds: retry slowly
       // until the operator fixes them, instead of hammering SQS.
@@ -94,6 +103,7 @@ void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
       continue;
     }
     backoff.Reset();
+    stats.receive_failing_since_ms = 0;
     if (received->empty()) {
       continue;
     }
@@ -147,6 +157,7 @@ void Consumer::Pipeline::Commit(QueueClient* client, std::span<ams::Message> bat
   while (true) {
     Result<store::WriteStats> written = WriteIsolatingRefusals(consumer->store_, batch);
     if (written.ok()) {
+      stats.write_failing_since_ms = 0;
       Count(*written);
       for (const ams::Message& message : batch) {
         deletes.Push(message.delivery.receipt_handle);
@@ -155,6 +166,7 @@ void Consumer::Pipeline::Commit(QueueClient* client, std::span<ams::Message> bat
     }
     const Status& error = written.status();
     ++stats.write_retries;
+    MarkFailing(stats.write_failing_since_ms);
     if (stopping.load() && backoff.attempts() >= 3) {
       log::Error(kLog, "giving up on a batch at shutdown; its messages stay in the queue",
                  {{"error", error.ToString()}, {"messages", batch.size()}});

@@ -63,7 +63,16 @@ struct ConsumerStats {
   std::atomic<int64_t> released{0};
   std::atomic<int64_t> visibility_extended{0};
   std::atomic<int64_t> over_receive_limit{0};
+  // Received but not yet deleted or released.
+  std::atomic<int64_t> in_flight{0};
+  // Since when (steady clock, ms) every write or every receive has failed; 0 while the
+  // last one succeeded. Health checks read these.
+  std::atomic<int64_t> write_failing_since_ms{0};
+  std::atomic<int64_t> receive_failing_since_ms{0};
 };
+
+// Milliseconds on the steady clock, the time base of the *_since_ms fields.
+int64_t SteadyNowMs();
 
 class Consumer {
  public:
