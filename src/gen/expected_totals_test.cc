@@ -101,8 +101,9 @@ TEST(GenerateToFilesTest, WritesBodiesAndReadableTotals) {
   EXPECT_EQ(totals->counts.bodies, 200);
   EXPECT_EQ(ReadAll(dir / "expected.json"), ReadAll(dir / "expected2.json"));
 
-  Status unwritable = GenerateToFiles(options, (dir / "no" / "such" / "dir.jsonl").string(),
-                                      (dir / "x.json").string());
+  // Missing directories are created, but not below a regular file.
+  Status unwritable = GenerateToFiles(
+      options, (dir / "expected.json" / "sub" / "dir.jsonl").string(), (dir / "x.json").string());
   EXPECT_EQ(unwritable.code(), Code::kUnavailable);
   std::filesystem::remove_all(dir);
 }
