@@ -7,7 +7,30 @@
 namespace amstream::ams {
 namespace {
 
-Content Quarantine(std::string reason) { return Quarantined{std::move(reason)}; }
+// Reasons quote bits of the body (a dataset name, a timestamp), which may hold escaped
+// line breaks or NULs; the reason must stay one printable line of bounded length.
+constexpr size_t kMaxReasonBytes = 240;
+
+Content Quarantine(std::string_view reason) {
+  std::string line;
+  for (char c : reason) {
+    auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7f) {
+      fmt::format_to(std::back_inserter(line), "\\x{:02x}", byte);
+    } else {
+      line.push_back(c);
+    }
+  }
+  if (line.size() > kMaxReasonBytes) {
+    size_t cut = kMaxReasonBytes;
+    while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xc0) == 0x80) {
+      --cut;  // never split a UTF-8 sequence
+    }
+    line.resize(cut);
+    line.append("...");
+  }
+  return Quarantined{std::move(line)};
+}
 
 Content FromResult(auto result) {
   if (!result.ok()) {
@@ -43,15 +66,15 @@ Message Classifier::Classify(Delivery delivery) {
   Message message;
   message.delivery = std::move(delivery);
   const std::string& body = message.delivery.body;
-  if (body.size() > kMaxBodyBytes) {
-    message.content =
-        Quarantine(fmt::format("body of {} bytes exceeds the 1 MiB limit", body.size()));
-    return message;
-  }
   if (!json::IsValidUtf8(body) || body.find('\0') != std::string::npos) {
     // Stores keep bodies as text; hex keeps every byte of this one for inspection.
     message.content = Quarantine("body is not valid UTF-8 text (stored hex-encoded)");
     message.delivery.body = HexEncode(body);
+    return message;
+  }
+  if (body.size() > kMaxBodyBytes) {
+    message.content =
+        Quarantine(fmt::format("body of {} bytes exceeds the 1 MiB limit", body.size()));
     return message;
   }
   Result<json::Value> root = outer_.Parse(body);

@@ -15,16 +15,28 @@ Status FieldError(std::string_view dataset, std::string_view field, std::string_
 }
 
 // Ids are documented as strings that look numeric; a bare integer is accepted as its
-// digits, and null or absent as empty.
+// digits, and null or absent as empty. A NUL character is refused here because no
+// store can keep it in a text column.
 Status ReadText(const json::Value& value, std::string_view dataset, std::string_view field,
                 std::string* out) {
   switch (value.kind()) {
-    case json::Kind::kString:
-      *out = *value.GetString();
+    case json::Kind::kString: {
+      std::string_view text = *value.GetString();
+      if (text.find('\0') != std::string_view::npos) {
+        return FieldError(dataset, field, "contains a NUL character");
+      }
+      *out = text;
       return Status::Ok();
-    case json::Kind::kInt:
-      *out = std::to_string(*value.GetInt64());
+    }
+    case json::Kind::kInt: {
+      // Integers between 2^63 and 2^64 are kInt too but do not fit an int64.
+      Result<int64_t> number = value.GetInt64();
+      if (!number.ok()) {
+        return FieldError(dataset, field, "expected a string or an integer within 64 bits");
+      }
+      *out = std::to_string(*number);
       return Status::Ok();
+    }
     case json::Kind::kNull:
       out->clear();
       return Status::Ok();

@@ -7,17 +7,28 @@
 namespace amstream::sns {
 namespace {
 
-std::string StringField(const json::Value& root, std::string_view key) {
+// Reads the string field `key` into `out`, empty when absent or not a string. Fails
+// on a NUL character, which no store can keep in a text column.
+Status ReadStringField(const json::Value& root, std::string_view key, std::string* out) {
+  out->clear();
   std::optional<json::Value> value = root.Find(key);
   if (!value) {
-    return {};
+    return Status::Ok();
   }
   Result<std::string_view> text = value->GetString();
-  return text.ok() ? std::string(*text) : std::string();
+  if (!text.ok()) {
+    return Status::Ok();
+  }
+  if (text->find('\0') != std::string_view::npos) {
+    return InvalidError(fmt::format("SNS {} contains a NUL character", key));
+  }
+  *out = *text;
+  return Status::Ok();
 }
 
 Result<int64_t> TimestampField(const json::Value& root) {
-  std::string text = StringField(root, "Timestamp");
+  std::string text;
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "Timestamp", &text));
   if (text.empty()) {
     return int64_t{0};
   }
@@ -42,8 +53,8 @@ Result<Envelope> ReadNotification(const json::Value& root) {
     return timestamp.status();
   }
   Notification n;
-  n.message_id = StringField(root, "MessageId");
-  n.topic_arn = StringField(root, "TopicArn");
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "MessageId", &n.message_id));
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "TopicArn", &n.topic_arn));
   n.message = std::string(*text);
   n.timestamp_ms = *timestamp;
   return Envelope{std::move(n), std::nullopt};
@@ -52,10 +63,10 @@ Result<Envelope> ReadNotification(const json::Value& root) {
 Result<Envelope> ReadConfirmation(const json::Value& root, std::string type) {
   Confirmation c;
   c.type = std::move(type);
-  c.message_id = StringField(root, "MessageId");
-  c.topic_arn = StringField(root, "TopicArn");
-  c.token = StringField(root, "Token");
-  c.subscribe_url = StringField(root, "SubscribeURL");
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "MessageId", &c.message_id));
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "TopicArn", &c.topic_arn));
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "Token", &c.token));
+  AMSTREAM_RETURN_IF_ERROR(ReadStringField(root, "SubscribeURL", &c.subscribe_url));
   if (c.topic_arn.empty()) {
     return InvalidError(fmt::format("SNS {} without a TopicArn", c.type));
   }

@@ -28,7 +28,8 @@ struct Envelope {
 
 // Reads `root` as an SNS document if it has a string field "Type". Returns nullopt for
 // documents that are not SNS (no "Type"), and kInvalid for SNS documents that are
-// malformed: an unknown Type, a Message that is not a string, a missing TopicArn.
+// malformed: an unknown Type, a Message that is not a string, a missing TopicArn, a
+// string field holding a NUL character.
 Result<std::optional<Envelope>> ReadEnvelope(const json::Value& root);
 
 }  // namespace amstream::sns
