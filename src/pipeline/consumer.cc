@@ -44,13 +44,15 @@ struct Consumer::Pipeline {
         external_stop(stop_signal),
         parsed(owner->options_.buffer_messages),
         deletes(owner->options_.buffer_messages),
+        extends(owner->options_.buffer_messages),
         keeper(owner->options_.visibility_timeout, owner->options_.visibility_extension_share,
                owner->options_.visibility_extension_max) {}
 
   void ReceiveLoop(QueueClient* client);
   void WriteLoop(QueueClient* client);
   void DeleteLoop(QueueClient* client);
-  void KeepVisibleLoop(QueueClient* client);
+  void KeepVisibleLoop();
+  void ExtendLoop(QueueClient* client);
 
   void Commit(QueueClient* client, std::span<ams::Message> batch);
   void Count(const store::WriteStats& written);
@@ -65,6 +67,7 @@ struct Consumer::Pipeline {
   std::atomic<bool> stopping{false};
   BoundedQueue<ams::Message> parsed;
   BoundedQueue<std::string> deletes;
+  BoundedQueue<std::string> extends;  // handles whose visibility is due for extension
   std::atomic<int> live_receivers{0};
   // Received but not yet deleted or released: zero means nothing is in flight.
   std::atomic<int64_t>& in_flight = stats.in_flight;
@@ -79,6 +82,10 @@ void Consumer::Pipeline::ReceiveLoop(QueueClient* client) {
   Backoff backoff(std::chrono::milliseconds(200), std::chrono::seconds(20));
   log::RateLimit limit(std::chrono::seconds(10));
   while (!stopping.load()) {
+    if (keeper.Overloaded()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      continue;
+    }
     Result<std::vector<ams::Delivery>> received = client->Receive(&stopping);
     if (!received.ok()) {
       if (received.status().code() == Code::kCancelled) {
@@ -264,31 +271,48 @@ void Consumer::Pipeline::DeleteWithRetry(QueueClient* client, std::vector<std::s
   in_flight -= total;
 }
 
-void Consumer::Pipeline::KeepVisibleLoop(QueueClient* client) {
-  const int seconds = static_cast<int>(keeper.timeout().count());
+void Consumer::Pipeline::KeepVisibleLoop() {
   log::RateLimit limit(std::chrono::seconds(30));
   while (!finished.load()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     int64_t expired = 0;
     std::vector<std::string> due = keeper.Due(VisibilityKeeper::Clock::now(), &expired);
-    if (expired > 0) {
+    if (int64_t suppressed = 0; expired > 0 && limit.Allow(&suppressed)) {
       log::Warn(kLog,
                 "stopped extending the visibility of messages still in flight after "
                 "--visibility-extension-max; they may be received again",
-                {{"messages", expired}});
+                {{"messages", expired}, {"suppressed", suppressed}});
     }
-    for (size_t i = 0; i < due.size(); i += kSqsBatchLimit) {
-      size_t n = std::min(kSqsBatchLimit, due.size() - i);
-      Result<std::vector<EntryFailure>> changed =
-          client->ChangeVisibility(std::span<const std::string>(due).subspan(i, n), seconds);
-      // A failed entry is usually a message deleted meanwhile; a failed call is retried
-      // at the next tick, while the timeout still has time left to run.
-      if (changed.ok()) {
-        stats.visibility_extended += static_cast<int64_t>(n - changed->size());
-      } else if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
-        log::Warn(kLog, "could not extend visibility; retrying",
-                  {{"error", changed.status().ToString()}, {"suppressed", suppressed}});
-      }
+    for (std::string& handle : due) {
+      extends.Push(std::move(handle));
+    }
+  }
+  extends.Close();
+}
+
+// Several of these run at once: one thread sending ten handles per call cannot keep a
+// full buffer visible when the timeout is short.
+void Consumer::Pipeline::ExtendLoop(QueueClient* client) {
+  const int seconds = static_cast<int>(keeper.timeout().count());
+  log::RateLimit limit(std::chrono::seconds(30));
+  std::vector<std::string> handles;
+  while (true) {
+    handles.clear();
+    if (!extends.PopBatch(kSqsBatchLimit, std::chrono::milliseconds(100),
+                          std::chrono::milliseconds(2), &handles)) {
+      break;
+    }
+    if (handles.empty()) {
+      continue;
+    }
+    Result<std::vector<EntryFailure>> changed = client->ChangeVisibility(handles, seconds);
+    // A refused entry is usually a message deleted meanwhile; a failed call is tried
+    // again when the messages are next due, while their timeout still has time to run.
+    if (changed.ok()) {
+      stats.visibility_extended += static_cast<int64_t>(handles.size() - changed->size());
+    } else if (int64_t suppressed = 0; limit.Allow(&suppressed)) {
+      log::Warn(kLog, "could not extend visibility; retrying",
+                {{"error", changed.status().ToString()}, {"suppressed", suppressed}});
     }
   }
 }
@@ -304,7 +328,8 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   options_.receivers = std::max(1, options_.receivers);
   options_.deleters = std::max(1, options_.deleters);
   std::vector<std::unique_ptr<QueueClient>> clients;
-  for (int i = 0; i < options_.receivers + options_.deleters + 2; ++i) {
+  // Receivers, the writer, deleters, and as many visibility extenders as deleters.
+  for (int i = 0; i < options_.receivers + 1 + 2 * options_.deleters; ++i) {
     Result<std::unique_ptr<QueueClient>> client = queue_();
     if (!client.ok()) {
       return client.status();
@@ -324,7 +349,11 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (int i = 0; i < options_.deleters; ++i) {
     deleters.emplace_back(&Pipeline::DeleteLoop, &p, clients[next++].get());
   }
-  std::thread visibility(&Pipeline::KeepVisibleLoop, &p, clients[next++].get());
+  std::thread visibility(&Pipeline::KeepVisibleLoop, &p);
+  std::vector<std::thread> extenders;
+  for (int i = 0; i < options_.deleters; ++i) {
+    extenders.emplace_back(&Pipeline::ExtendLoop, &p, clients[next++].get());
+  }
   log::Info(kLog, "consuming",
             {{"receivers", options_.receivers},
              {"deleters", options_.deleters},
@@ -356,6 +385,7 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (std::thread& t : deleters) t.join();
   p.finished = true;
   visibility.join();
+  for (std::thread& t : extenders) t.join();
   log::Info(kLog, "stopped",
             {{"received", stats_.received.load()},
              {"stored", stats_.records_stored.load()},

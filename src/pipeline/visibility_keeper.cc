@@ -32,26 +32,39 @@ void VisibilityKeeper::Remove(std::span<const std::string> handles) {
 }
 
 std::vector<std::string> VisibilityKeeper::Due(Clock::time_point now, int64_t* expired) {
-  std::vector<std::string> due;
+  std::vector<std::pair<Clock::time_point, std::string>> due;
   int64_t dropped = 0;
-  std::lock_guard lock(mutex_);
-  for (auto it = entries_.begin(); it != entries_.end();) {
-    Entry& entry = it->second;
-    if (now - entry.received >= max_total_) {
-      it = entries_.erase(it);
-      ++dropped;
-      continue;
+  Clock::time_point oldest = now;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = entries_.begin(); it != entries_.end();) {
+      Entry& entry = it->second;
+      if (now - entry.received >= max_total_) {
+        it = entries_.erase(it);
+        ++dropped;
+        continue;
+      }
+      oldest = std::min(oldest, entry.received);
+      if (now >= entry.next_due) {
+        due.emplace_back(entry.next_due, it->first);
+        entry.next_due = now + interval_;
+      }
+      ++it;
     }
-    if (now >= entry.next_due) {
-      due.push_back(it->first);
-      entry.next_due = now + interval_;
-    }
-    ++it;
+  }
+  oldest_age_ = (now - oldest).count();
+  // The longest overdue first: if extending falls behind, the messages closest to
+  // reappearing are still served in time.
+  std::sort(due.begin(), due.end());
+  std::vector<std::string> handles;
+  handles.reserve(due.size());
+  for (auto& [when, handle] : due) {
+    handles.push_back(std::move(handle));
   }
   if (expired != nullptr) {
     *expired = dropped;
   }
-  return due;
+  return handles;
 }
 
 size_t VisibilityKeeper::tracked() const {

@@ -8,6 +8,7 @@
 // `max_total` from its receipt, so a stuck process cannot hide messages forever.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <mutex>
 #include <span>
@@ -29,9 +30,17 @@ class VisibilityKeeper {
   // Stops tracking handles (deleted or released).
   void Remove(std::span<const std::string> handles);
 
-  // The handles whose extension is due at `now`; they count as extended from `now`.
-  // Handles past max_total are dropped and counted in `*expired` (may be null).
+  // The handles whose extension is due at `now`, most urgent first; they count as
+  // extended from `now`. Handles past max_total are dropped and counted in `*expired`
+  // (may be null).
   std::vector<std::string> Due(Clock::time_point now, int64_t* expired = nullptr);
+
+  // How long the oldest tracked message has been in flight, as of the last Due(); zero
+  // when nothing is tracked. Receivers pause while this passes share × timeout: the
+  // pipeline then holds more than it can commit within the timeout, and receiving more
+  // would only make messages wait past it.
+  Clock::duration oldest_age() const { return Clock::duration(oldest_age_.load()); }
+  bool Overloaded() const { return timeout_.count() > 0 && oldest_age() >= interval_; }
 
   std::chrono::seconds timeout() const { return timeout_; }
   size_t tracked() const;
@@ -45,6 +54,7 @@ class VisibilityKeeper {
   const std::chrono::seconds timeout_;
   const Clock::duration interval_;  // share × timeout
   const std::chrono::seconds max_total_;
+  std::atomic<Clock::rep> oldest_age_{0};
   mutable std::mutex mutex_;
   std::unordered_map<std::string, Entry> entries_;
 };
