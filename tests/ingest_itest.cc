@@ -267,6 +267,35 @@ TEST_P(IngestTest, BadInputIsReportedClearlyAndTheGoodLinesAroundItAreKept) {
             "701234567890555|Detail Page on-Amazon|2025-06-01T16:00:00Z|0|57|0.00\n");
 }
 
+TEST_P(IngestTest, AnOlderBlogSnapshotReadAgainDoesNotOverwriteANewerOne) {
+  std::vector<std::string> events;
+  {
+    std::ifstream in(Testdata("blog-format.jsonl"));
+    for (std::string line; std::getline(in, line);) events.push_back(line);
+  }
+  ASSERT_EQ(events.size(), 2u);
+  // Archives written a day apart: the first holds the older snapshot.
+  std::ofstream(dir_ + "/old.jsonl") << events[0] << "\n";
+  std::ofstream(dir_ + "/new.jsonl") << events[1] << "\n";
+  fs::last_write_time(dir_ + "/old.jsonl",
+                      fs::file_time_type::clock::now() - std::chrono::hours(48));
+  fs::last_write_time(dir_ + "/new.jsonl",
+                      fs::file_time_type::clock::now() - std::chrono::hours(24));
+  auto campaign = [&] {
+    return Sql(
+        "SELECT impressions FROM campaign_performance WHERE campaign_id = '301234567890123'");
+  };
+  ASSERT_EQ(Amstream({"ingest", "old.jsonl"}).exit_code, 0);
+  EXPECT_EQ(campaign(), "1200\n");
+  ASSERT_EQ(Amstream({"ingest", "new.jsonl"}).exit_code, 0);
+  EXPECT_EQ(campaign(), "1350\n");
+  ProcessResult again = Amstream({"ingest", "old.jsonl"});
+  ASSERT_EQ(again.exit_code, 0);
+  EXPECT_EQ(campaign(), "1350\n");
+  // Its other campaign has no newer snapshot: rewriting it with the same values is harmless.
+  EXPECT_NE(again.out.find("older snapshots ignored: 1)"), std::string::npos) << again.out;
+}
+
 TEST_P(IngestTest, ReadsStandardInputAndFailsClearlyOnAMissingPath) {
   std::string body = ReadFile(Testdata("envelope-notification-sp-traffic.json"));
   // One document per line on stdin: the pretty-printed envelope is compacted first.

@@ -1,5 +1,6 @@
 #include "pipeline/file_input.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -85,6 +86,11 @@ class FileInput::Reader {
       return Status::Ok();
     }
     input_.counters_.files += 1;
+    struct stat info {};
+    if (origin_.path != "-" && fstat(fileno(file_), &info) == 0) {
+      origin_.modified_ms = static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 +
+                            static_cast<int64_t>(info.st_mtim.tv_nsec / 1'000'000);
+    }
     std::string in(options_.chunk_bytes, '\0');
     size_t got = ReadRaw(in);
     if (IsGzip(std::string_view(in.data(), got))) {
@@ -170,8 +176,30 @@ class FileInput::Reader {
       Problem(line_number_ + 1, error);
       return Status::Ok();
     }
+    if (whole_ && !overlong_ && !IsOneDocument(pending_)) {
+      return SplitIntoLines();
+    }
     if (!pending_.empty() || overlong_) {
       return EndLine(pending_);
+    }
+    return Status::Ok();
+  }
+
+  static bool IsOneDocument(const std::string& text) {
+    json::Parser parser;
+    return parser.Parse(text).ok();
+  }
+
+  // A .json file that is not one document: read it by lines after all.
+  Status SplitIntoLines() {
+    std::string text = std::move(pending_);
+    pending_.clear();
+    std::string_view rest(text);
+    while (!rest.empty() && !abandoned_) {
+      size_t newline = rest.find('\n');
+      std::string_view line = rest.substr(0, newline);
+      AMSTREAM_RETURN_IF_ERROR(EndLine(line));
+      rest.remove_prefix(newline == std::string_view::npos ? rest.size() : newline + 1);
     }
     return Status::Ok();
   }

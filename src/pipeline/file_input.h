@@ -22,6 +22,9 @@ namespace amstream::pipeline {
 struct LineOrigin {
   std::string path;         // as given or found in a directory; "-" for standard input
   int64_t line_number = 0;  // 1-based, counting every line including skipped ones
+  // The file's modification time (ms since the epoch): when an archive was written,
+  // which orders snapshots that carry no time of their own. 0 for standard input.
+  int64_t modified_ms = 0;
 };
 
 // What a ForEachLine run saw. Counts accumulate over calls.
@@ -51,9 +54,11 @@ struct FileInputOptions {
 
 // Reads lines from files for the ingest pipeline. Not thread-safe; one run at a time.
 //
-// A file whose name ends in ".json" is one document, newlines and all, read as if it were
-// a single line (and so held to max_line_bytes). Other files and streams hold one document
-// per line. Rules, for each line (a trailing "\r" is removed first):
+// A file whose name ends in ".json" and holds one JSON document, newlines and all, is
+// read as if it were a single line (and so held to max_line_bytes); one whose whole text is
+// not a single document is read by lines like any other (JSON Lines named .json). Other
+// files and streams hold one document per line. Rules, for each line (a trailing "\r" is removed
+// first):
 //  - empty or whitespace-only: skipped and counted in empty_lines;
 //  - containing a NUL byte or invalid UTF-8: not text, so a problem "binary data", and
 //    after max_binary_lines_per_file such lines the rest of that file is skipped;

@@ -94,6 +94,36 @@ TEST(FileInputTest, AJsonFileIsOneDocumentEvenOverManyLines) {
   EXPECT_TRUE(input.problems().empty());
 }
 
+TEST(FileInputTest, AJsonFileOfManyDocumentsIsReadByLines) {
+  TempDir dir;
+  std::string path = dir.Write("firehose.json", "{\"a\":1}\n{\"b\":2}\n\n{\"c\":3}\n");
+  FileInput input;
+  Seen seen = ReadAll(input, dir, {path});
+  EXPECT_EQ(seen.lines, (std::vector<std::string>{"{\"a\":1}", "{\"b\":2}", "{\"c\":3}"}));
+  EXPECT_EQ(seen.origins,
+            (std::vector<std::string>{"firehose.json:1", "firehose.json:2", "firehose.json:4"}));
+  EXPECT_EQ(input.counters().empty_lines, 1);
+}
+
+TEST(FileInputTest, LinesCarryTheirFilesModificationTime) {
+  TempDir dir;
+  std::string path = dir.Write("a.jsonl", "{}\n");
+  fs::last_write_time(path, fs::file_time_type::clock::now() - std::chrono::hours(24));
+  FileInput input;
+  int64_t modified_ms = 0;
+  ASSERT_TRUE(input
+                  .ForEachLine({path},
+                               [&](std::string_view, const LineOrigin& origin) {
+                                 modified_ms = origin.modified_ms;
+                                 return Status::Ok();
+                               })
+                  .ok());
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  EXPECT_NEAR(static_cast<double>(now_ms - modified_ms), 24.0 * 3600 * 1000, 60'000.0);
+}
+
 TEST(FileInputTest, SkipsAndCountsEmptyLines) {
   TempDir dir;
   std::string path = dir.Write("a.jsonl", "\xEF\xBB\xBF{}\n\n   \t\n\r\n{\"x\":1}\n\n");

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include "ams/classify.h"
 #include "crypto/digest.h"
 #include "pipeline/batch_writer.h"
@@ -24,6 +26,10 @@ class Batcher {
     ams::Delivery delivery;
     delivery.message_id = "sha256:" + crypto::Hex(crypto::Sha256(line));
     delivery.body = std::string(line);
+    // A blog snapshot without an SNS Timestamp is ordered by when its archive was written,
+    // as SQS's SentTimestamp orders it in `run`: re-reading an old file then cannot
+    // overwrite a newer snapshot, while later lines of one file still win over earlier.
+    delivery.sent_timestamp_ms = origin.modified_ms != 0 ? origin.modified_ms : started_ms_;
     ams::Message message = classifier_.Classify(std::move(delivery));
     if (const auto* q = std::get_if<ams::Quarantined>(&message.content);
         q != nullptr && summary_->quarantine_reasons.size() < kReasonsKept) {
@@ -54,6 +60,10 @@ class Batcher {
   IngestSummary* summary_;
   ams::Classifier classifier_;
   std::vector<ams::Message> batch_;
+  // Standard input has no file time: its lines count as sent when the ingest started.
+  const int64_t started_ms_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
 };
 
 }  // namespace
