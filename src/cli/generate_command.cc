@@ -5,6 +5,14 @@
 #include "gen/generator.h"
 
 namespace amstream::cli {
+namespace {
+
+// The generator refuses options as kInvalid; on the command line that is a usage error.
+Status AsConfig(const Status& status) {
+  return status.code() == Code::kInvalid ? ConfigError(status.message()) : status;
+}
+
+}  // namespace
 
 void AddGenerateCommand(CLI::App* app, const GlobalFlags* /*global*/, int* exit) {
   struct Flags {
@@ -58,7 +66,7 @@ void AddGenerateCommand(CLI::App* app, const GlobalFlags* /*global*/, int* exit)
         std::fputc('\n', stdout);
         return Status::Ok();
       });
-      *exit = totals.ok() ? kExitOk : Fail(totals.status(), "generate");
+      *exit = totals.ok() ? kExitOk : Fail(AsConfig(totals.status()), "generate");
       return;
     }
     if (flags->expected.empty()) {
@@ -66,7 +74,7 @@ void AddGenerateCommand(CLI::App* app, const GlobalFlags* /*global*/, int* exit)
       return;
     }
     Status status = gen::GenerateToFiles(flags->options, flags->out, flags->expected);
-    *exit = status.ok() ? kExitOk : Fail(status, "generate");
+    *exit = status.ok() ? kExitOk : Fail(AsConfig(status), "generate");
   });
 }
 

@@ -130,13 +130,25 @@ int Report(const GlobalFlags& global, const ReportFlags& flags) {
     return Fail(format.status(), "report");
   }
 
+  // A mistyped path must not print an empty report from a database created on the spot.
+  std::string database = ResolveDatabase(global.database);
+  if (std::error_code error;
+      !store::IsPostgres(database) && !std::filesystem::exists(database, error)) {
+    return Fail(ConfigError(fmt::format("no database at {}: run `amstream ingest` or "
+                                        "`amstream run` first, or pass --database",
+                                        database)),
+                "report");
+  }
   Result<std::unique_ptr<store::Store>> store = OpenMigrated(global);
   if (!store.ok()) {
     return Fail(store.status(), "report");
   }
   Result<std::vector<store::ReportRow>> rows = (*store)->Report(query);
   if (!rows.ok()) {
-    return Fail(rows.status(), "report");
+    // A refused query here is a refused flag value (such as --from after --to).
+    Status status = rows.status().code() == Code::kInvalid ? ConfigError(rows.status().message())
+                                                           : rows.status();
+    return Fail(status, "report");
   }
   report::Layout layout{query.by_hour, query.attribution_window};
   std::string text = report::Render(*format, *rows, layout);

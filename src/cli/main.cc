@@ -11,6 +11,8 @@ int main(int argc, char** argv) {
       "amstream: consume Amazon Marketing Stream (SQS) into PostgreSQL or SQLite, exactly "
       "once.\nStart with `amstream ingest examples/sample.jsonl.gz && amstream report`."};
   app.require_subcommand(1);
+  // --database and --log-level are also accepted after the subcommand's name.
+  app.fallthrough();
   app.set_version_flag("--version", "amstream 0.1.0");
 
   cli::GlobalFlags global;

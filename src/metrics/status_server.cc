@@ -79,7 +79,8 @@ Result<std::unique_ptr<StatusServer>> StatusServer::Start(std::string_view addre
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), length) != 0 || listen(fd, 16) != 0) {
     int saved = errno;
     close(fd);
-    return UnavailableError(
+    // Usually the port is taken or not ours to bind: a setting to change, not an outage.
+    return ConfigError(
         fmt::format("cannot listen on {} for metrics: {}", address, std::strerror(saved)));
   }
   getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);

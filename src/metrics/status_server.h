@@ -28,7 +28,7 @@ class StatusServer {
 
   // Listens on `address`, "HOST:PORT" with a numeric IPv4 host ("127.0.0.1:9464",
   // "0.0.0.0:9464") or ":PORT" for loopback. Port 0 lets the kernel choose. Fails with
-  // kConfig for a malformed address and kUnavailable when the port cannot be bound.
+  // kConfig for a malformed address or a port that cannot be bound.
   static Result<std::unique_ptr<StatusServer>> Start(std::string_view address, Handler handler);
 
   ~StatusServer();

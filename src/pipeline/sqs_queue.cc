@@ -5,6 +5,7 @@
 #include <charconv>
 
 #include "common/log.h"
+#include "http/http_client.h"
 #include "json/json.h"
 #include "sqs/credentials.h"
 #include "sqs/sqs_client.h"
@@ -60,7 +61,9 @@ class SqsQueueClient : public QueueClient {
 }  // namespace
 
 Result<sqs::ClientConfig> ResolveSqsConfig(const SqsQueueOptions& options) {
-  if (options.queue_url.rfind("https://", 0) != 0 && options.queue_url.rfind("http://", 0) != 0) {
+  Result<http::Url> parsed = http::ParseUrl(options.queue_url);
+  // A queue URL ends in /ACCOUNT/NAME; a bare host names no queue.
+  if (!parsed.ok() || parsed->path.size() < 2 || parsed->path.back() == '/') {
     return ConfigError(
         fmt::format("--queue-url must be an http(s) URL like https://sqs.us-east-1.amazonaws.com/"
                     "123456789012/queue-name, got \"{:.80}\"",

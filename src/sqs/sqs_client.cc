@@ -50,7 +50,8 @@ Result<std::string> ResolveEndpoint(std::string_view configured, std::string_vie
     if (!queue.ok()) {
       return ConfigError(fmt::format("the queue URL \"{}\" is not an http(s) URL", queue_url));
     }
-    return fmt::format("https://{}/", queue->authority);
+    // The queue's own scheme: a local emulator's queue URL is plain http.
+    return fmt::format("{}://{}/", queue->scheme, queue->authority);
   }
   Result<http::Url> url = http::ParseUrl(chosen);
   if (!url.ok()) {

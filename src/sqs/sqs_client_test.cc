@@ -63,8 +63,9 @@ TEST(ResolveEndpointTest, PrefersSettingThenSqsVariableThenGeneralVariableThenQu
   EXPECT_EQ(ResolveEndpoint("", kQueueUrl, env).value(), "http://127.0.0.1:4566/");
   EXPECT_EQ(ResolveEndpoint("", kQueueUrl, FakeEnv({{"AWS_ENDPOINT_URL", "http://h:9"}})).value(),
             "http://h:9/");
+  // Without a setting, the queue URL's own scheme and host.
   EXPECT_EQ(ResolveEndpoint("", kQueueUrl, FakeEnv({})).value(),
-            "https://sqs.us-east-1.localhost:4566/");
+            "http://sqs.us-east-1.localhost:4566/");
   EXPECT_EQ(ResolveEndpoint("", "https://sqs.eu-west-1.amazonaws.com/123/q", FakeEnv({})).value(),
             "https://sqs.eu-west-1.amazonaws.com/");
 }

@@ -29,9 +29,13 @@ bool LooksLikeConninfo(std::string_view name) {
 
 }  // namespace
 
+bool IsPostgres(std::string_view database) {
+  return database.starts_with("postgresql://") || database.starts_with("postgres://") ||
+         LooksLikeConninfo(database);
+}
+
 Result<std::unique_ptr<Store>> Open(std::string_view database) {
-  if (database.starts_with("postgresql://") || database.starts_with("postgres://") ||
-      LooksLikeConninfo(database)) {
+  if (IsPostgres(database)) {
     return postgres::OpenPostgres(database);
   }
   if (database.empty()) {

@@ -88,4 +88,7 @@ class Store {
 // if the name is malformed.
 Result<std::unique_ptr<Store>> Open(std::string_view database);
 
+// Whether Open would pick PostgreSQL for `database`.
+bool IsPostgres(std::string_view database);
+
 }  // namespace amstream::store

@@ -67,6 +67,15 @@ Result<std::unique_ptr<PgConnection>> PgConnection::Connect(std::string_view con
     keys.push_back("connect_timeout");
     values.push_back("10");
   }
+  // Without keepalives a connection whose server vanished (a failover, a dropped route)
+  // blocks a query for the kernel's retransmission timeout, about 15 minutes; with them
+  // the writer sees the failure within a minute and reconnects.
+  for (const auto& [key, value] :
+       {std::pair{"keepalives", "1"}, std::pair{"keepalives_idle", "30"},
+        std::pair{"keepalives_interval", "10"}, std::pair{"keepalives_count", "3"}}) {
+    keys.push_back(key);
+    values.push_back(value);
+  }
   keys.push_back("dbname");
   values.push_back(info.c_str());
   keys.push_back(nullptr);

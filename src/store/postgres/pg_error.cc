@@ -35,7 +35,10 @@ Code CodeForConnectFailure(std::string_view message) {
       message.find("no password supplied") != std::string_view::npos) {
     return Code::kPermissionDenied;
   }
-  if (message.find("does not exist") != std::string_view::npos) {
+  // A database that does not exist or a malformed option (libpq says "invalid integer
+  // value", "invalid port number", "invalid sslmode value"...) will not heal by waiting.
+  if (message.find("does not exist") != std::string_view::npos ||
+      message.find("invalid ") != std::string_view::npos) {
     return Code::kConfig;
   }
   return Code::kUnavailable;
