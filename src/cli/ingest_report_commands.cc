@@ -47,8 +47,12 @@ void PrintSummary(const pipeline::IngestSummary& s) {
               static_cast<long long>(w.blog_rows), static_cast<long long>(w.blog_rows_stale));
   std::printf("confirmations kept:  %lld\n", static_cast<long long>(w.confirmations));
   std::printf("quarantined:         %lld\n", static_cast<long long>(w.quarantined));
-  for (const std::string& reason : s.quarantine_reasons) {
-    std::printf("  %s\n", reason.c_str());
+  // Reasons are collected as lines are read; when every such line was already stored by an
+  // earlier ingest, nothing new was quarantined and listing them would mislead.
+  if (w.quarantined > 0) {
+    for (const std::string& reason : s.quarantine_reasons) {
+      std::printf("  %s\n", reason.c_str());
+    }
   }
   if (s.empty_lines > 0) {
     std::printf("empty lines skipped: %lld\n", static_cast<long long>(s.empty_lines));
