@@ -1,5 +1,6 @@
 #include "ams/classify.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -155,6 +156,187 @@ TEST(ClassifierTest, QuarantinesDeepNestingAndHugeBodies) {
   EXPECT_NE(ReasonOf(ClassifyBody(deep)).find("invalid JSON"), std::string::npos);
   std::string huge = "{\"pad\":\"" + std::string(kMaxBodyBytes, 'x') + "\"}";
   EXPECT_NE(ReasonOf(ClassifyBody(huge)).find("1 MiB"), std::string::npos);
+}
+
+// The first sp-traffic fixture with `field` (a "name":value pair) replaced by `replacement`.
+std::string TrafficWith(const std::string& field, const std::string& replacement) {
+  std::string body = FixtureLines("sp-traffic-additive.jsonl")[0];
+  size_t at = body.find(field);
+  EXPECT_NE(at, std::string::npos) << field;
+  return at == std::string::npos ? body : body.replace(at, field.size(), replacement);
+}
+
+// A reason is written to one log line and one column: printable, short, never empty.
+void ExpectOneLineReason(const Message& m) {
+  std::string reason = ReasonOf(m);
+  EXPECT_FALSE(reason.empty());
+  EXPECT_LE(reason.size(), 300u) << reason;
+  for (char c : reason) {
+    auto byte = static_cast<unsigned char>(c);
+    EXPECT_TRUE(byte >= 0x20 && byte != 0x7f) << "control byte in reason: " << reason;
+  }
+}
+
+struct Replacement {
+  const char* field;
+  const char* replacement;
+  const char* reason_part;
+};
+
+TEST(ClassifierTest, QuarantinesNumbersOutOfRangeWithAReason) {
+  const Replacement cases[] = {
+      {"\"clicks\":4", "\"clicks\":1e30", "field clicks: expected a whole number within 64 bits"},
+      {"\"clicks\":4", "\"clicks\":99999999999999999999", "a number is malformed or out of range"},
+      {"\"clicks\":4", "\"clicks\":18446744073709551615", "field clicks: expected a whole number"},
+      {"\"clicks\":4", "\"clicks\":4.5", "field clicks: expected a whole number"},
+      {"\"impressions\":312", "\"impressions\":-1e400", "a number is malformed or out of range"},
+      {"\"cost\":3.87", "\"cost\":-1e400", "a number is malformed or out of range"},
+      {"\"cost\":3.87", "\"cost\":123456789012345678901234567890",
+       "a number is malformed or out of range"},
+      {"\"cost\":3.87", "\"cost\":123456789012345678901234567890.5",
+       "field cost: amount out of range"},
+      {"\"cost\":3.87", "\"cost\":1e9", "field cost: amount out of range"},
+      {"\"cost\":3.87", "\"cost\":\"NaN\"", "field cost: expected a number"},
+      {"\"cost\":3.87", "\"cost\":\"3.87\"", "field cost: expected a number"},
+      {"\"clicks\":4", "\"clicks\":\"Infinity\"", "field clicks: expected a number"},
+      {"\"clicks\":4", "\"clicks\":\"-inf\"", "field clicks: expected a number"},
+      {"\"cost\":3.87", "\"cost\":NaN", "invalid JSON"},
+      {"\"cost\":3.87", "\"cost\":Infinity", "invalid JSON"},
+      {"\"campaign_id\":\"301234567890123\"", "\"campaign_id\":18446744073709551615",
+       "field campaign_id: expected a string or an integer within 64 bits"},
+  };
+  for (const Replacement& c : cases) {
+    Message m = ClassifyBody(TrafficWith(c.field, c.replacement));
+    EXPECT_NE(ReasonOf(m).find(c.reason_part), std::string::npos)
+        << c.replacement << "\nreason: " << ReasonOf(m);
+    ExpectOneLineReason(m);
+  }
+}
+
+TEST(ClassifierTest, QuarantinesOutOfRangeConversionSales) {
+  std::string body = FixtureLines("sp-conversion-with-revision.jsonl")[0];
+  std::string field = "\"attributed_sales_14d\":24.99";
+  body.replace(body.find(field), field.size(), "\"attributed_sales_14d\":1e15");
+  EXPECT_NE(ReasonOf(ClassifyBody(body)).find("field attributed_sales_14d: amount out of range"),
+            std::string::npos);
+}
+
+TEST(ClassifierTest, AcceptsNumbersAtTheLimits) {
+  Message m = ClassifyBody(TrafficWith("\"clicks\":4", "\"clicks\":9223372036854775807"));
+  const auto* r = std::get_if<TrafficRecord>(&m.content);
+  ASSERT_NE(r, nullptr) << ReasonOf(m);
+  EXPECT_EQ(r->clicks, INT64_MAX);
+
+  m = ClassifyBody(TrafficWith("\"cost\":3.87", "\"cost\":-999999999.999999"));
+  r = std::get_if<TrafficRecord>(&m.content);
+  ASSERT_NE(r, nullptr) << ReasonOf(m);
+  EXPECT_EQ(r->cost_micros, -999'999'999'999'999);
+
+  m = ClassifyBody(TrafficWith("\"cost\":3.87", "\"cost\":1e-400"));
+  r = std::get_if<TrafficRecord>(&m.content);
+  ASSERT_NE(r, nullptr) << ReasonOf(m);
+  EXPECT_EQ(r->cost_micros, 0);
+
+  m = ClassifyBody(
+      TrafficWith("\"campaign_id\":\"301234567890123\"", "\"campaign_id\":-9223372036854775808"));
+  r = std::get_if<TrafficRecord>(&m.content);
+  ASSERT_NE(r, nullptr) << ReasonOf(m);
+  EXPECT_EQ(r->campaign_id, "-9223372036854775808");
+}
+
+TEST(ClassifierTest, QuarantinesInvalidUtf8InAFieldKeepingEveryByte) {
+  const char* invalid[] = {"stain\xffless", "stain\xc0\xafless", "stain\xed\xa0\x80less",
+                           "stain\xf4\x90\x80\x80less"};
+  for (const char* text : invalid) {
+    std::string body = TrafficWith("stainless", text);
+    Message m = ClassifyBody(body);
+    EXPECT_NE(ReasonOf(m).find("not valid UTF-8"), std::string::npos) << ReasonOf(m);
+    std::string hex = "hex:";
+    for (char c : body) {
+      hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+    }
+    EXPECT_EQ(m.delivery.body, hex);
+  }
+  // An escape for half a surrogate pair would decode to invalid UTF-8: refused as JSON.
+  Message m = ClassifyBody(TrafficWith("stainless", "stain\\udc00less"));
+  EXPECT_NE(ReasonOf(m).find("invalid JSON"), std::string::npos) << ReasonOf(m);
+}
+
+TEST(ClassifierTest, QuarantinesNulCharactersThatNoStoreCanKeep) {
+  Message m = ClassifyBody(TrafficWith("stainless", "stain\\u0000less"));
+  EXPECT_NE(ReasonOf(m).find("field keyword_text: contains a NUL character"), std::string::npos)
+      << ReasonOf(m);
+  EXPECT_EQ(m.delivery.body, TrafficWith("stainless", "stain\\u0000less"));
+
+  std::string id = ReadFixture("envelope-notification-sp-traffic.json");
+  id.replace(id.find("2f0e6b1c"), 8, "2f0e\\u0000");
+  EXPECT_NE(ReasonOf(ClassifyBody(id)).find("SNS MessageId contains a NUL character"),
+            std::string::npos);
+
+  std::string token = ReadFixture("subscription-confirmation.json");
+  token.replace(token.find("\"Token\": \"2336"), 14, "\"Token\": \"\\u0000");
+  EXPECT_NE(ReasonOf(ClassifyBody(token)).find("SNS Token contains a NUL character"),
+            std::string::npos)
+      << ReasonOf(ClassifyBody(token));
+}
+
+TEST(ClassifierTest, KeepsReasonsOnOnePrintableLine) {
+  Message m = ClassifyBody("{\"dataset_id\":\"sb\\ntraffic\\r\\u0000\\u007f\"}");
+  EXPECT_EQ(ReasonOf(m), "dataset sb\\x0atraffic\\x0d\\x00\\x7f is not stored by this version");
+  ExpectOneLineReason(m);
+
+  std::string long_name(500, 'd');
+  m = ClassifyBody("{\"dataset_id\":\"" + long_name + "\"}");
+  ExpectOneLineReason(m);
+
+  m = ClassifyBody("{\"Type\":\"\\n" + long_name + "\"}");
+  EXPECT_NE(ReasonOf(m).find("unknown SNS message Type \\x0add"), std::string::npos) << ReasonOf(m);
+  ExpectOneLineReason(m);
+}
+
+TEST(ClassifierTest, AcceptsNestingUpToTheParserLimit) {
+  // The root object is one level; the unknown field adds the rest.
+  auto nested = [](size_t depth) {
+    return TrafficWith("\"clicks\":4", "\"clicks\":4,\"future\":" + std::string(depth - 1, '[') +
+                                           std::string(depth - 1, ']'));
+  };
+  Message m = ClassifyBody(nested(json::Parser::kMaxDepth));
+  EXPECT_TRUE(std::holds_alternative<TrafficRecord>(m.content)) << ReasonOf(m);
+  m = ClassifyBody(nested(json::Parser::kMaxDepth + 1));
+  EXPECT_NE(ReasonOf(m).find("too deep"), std::string::npos) << ReasonOf(m);
+
+  std::string inner = std::string(100, '[') + std::string(100, ']');
+  m = ClassifyBody("{\"Type\":\"Notification\",\"TopicArn\":\"t\",\"Message\":\"" + inner + "\"}");
+  EXPECT_NE(ReasonOf(m).find("SNS Message: invalid JSON"), std::string::npos) << ReasonOf(m);
+}
+
+TEST(ClassifierTest, QuarantinesAMebibyteOfOpenBrackets) {
+  std::string brackets(kMaxBodyBytes, '[');
+  Message m = ClassifyBody(brackets);
+  EXPECT_NE(ReasonOf(m).find("invalid JSON"), std::string::npos) << ReasonOf(m);
+  EXPECT_EQ(m.delivery.body.size(), kMaxBodyBytes);
+}
+
+TEST(ClassifierTest, HexEncodesAnOversizedBodyThatIsNotText) {
+  std::string body = "{\"pad\":\"" + std::string(kMaxBodyBytes, 'x') + "\xff\"}";
+  Message m = ClassifyBody(body);
+  EXPECT_NE(ReasonOf(m).find("not valid UTF-8"), std::string::npos) << ReasonOf(m);
+  ASSERT_EQ(m.delivery.body.size(), 4 + 2 * body.size());
+  EXPECT_EQ(m.delivery.body.substr(m.delivery.body.size() - 6), "ff227d");
+}
+
+TEST(ClassifierTest, ReusedClassifierGivesTheSameOutcomeAfterAHugeBody) {
+  Classifier classifier;
+  Delivery huge;
+  huge.body = "{\"pad\":\"" + std::string(kMaxBodyBytes - 16, 'x') + "\"}";
+  EXPECT_NE(ReasonOf(classifier.Classify(std::move(huge))).find("no dataset_id"),
+            std::string::npos);
+  Delivery small;
+  small.body = FixtureLines("sp-traffic-additive.jsonl")[0];
+  Message m = classifier.Classify(std::move(small));
+  const auto* r = std::get_if<TrafficRecord>(&m.content);
+  ASSERT_NE(r, nullptr) << ReasonOf(m);
+  EXPECT_EQ(r->cost_micros, 3'870'000);
 }
 
 }  // namespace

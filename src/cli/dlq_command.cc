@@ -135,7 +135,6 @@ int Redrive(const DlqFlags& flags) {
   }
   const std::string& target = flags.queue.queue_url;
   int64_t moved = 0;
-  int64_t refused = 0;
   const auto limit = static_cast<int64_t>(flags.max_messages);
   Status status = Status::Ok();
   while (limit == 0 || moved < limit) {
@@ -179,7 +178,6 @@ int Redrive(const DlqFlags& flags) {
     }
     (void)client->ChangeVisibilityBatch(*dlq, keep, 0);
     moved += static_cast<int64_t>(done.size());
-    refused += static_cast<int64_t>(keep.size());
     if (!keep.empty()) {
       status = Status(Code::kUnavailable,
                       fmt::format("SQS refused to send {} message(s): {}", keep.size(),

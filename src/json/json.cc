@@ -147,6 +147,10 @@ Result<Value> Parser::Parse(std::string_view text) {
   dom::element root;
   // parse() copies into its own padded buffer when the input is not padded.
   if (auto error = impl_->parser.parse(text.data(), text.size(), true).get(root)) {
+    if (error == simdjson::NUMBER_ERROR) {
+      // simdjson's message does not tell that numbers beyond 64 bits or a double land here.
+      return InvalidError("invalid JSON: a number is malformed or out of range");
+    }
     return FromError(error, "invalid JSON");
   }
   Value out;
