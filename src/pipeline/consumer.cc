@@ -328,8 +328,10 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   options_.receivers = std::max(1, options_.receivers);
   options_.deleters = std::max(1, options_.deleters);
   std::vector<std::unique_ptr<QueueClient>> clients;
-  // Receivers, the writer, deleters, and as many visibility extenders as deleters.
-  for (int i = 0; i < options_.receivers + 1 + 2 * options_.deleters; ++i) {
+  // Receivers, the writer, deleters, and visibility extenders (a quarter as many as
+  // deleters: extensions are due only for messages held past half their timeout).
+  const int extenders = std::max(2, options_.deleters / 4);
+  for (int i = 0; i < options_.receivers + 1 + options_.deleters + extenders; ++i) {
     Result<std::unique_ptr<QueueClient>> client = queue_();
     if (!client.ok()) {
       return client.status();
@@ -350,9 +352,9 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
     deleters.emplace_back(&Pipeline::DeleteLoop, &p, clients[next++].get());
   }
   std::thread visibility(&Pipeline::KeepVisibleLoop, &p);
-  std::vector<std::thread> extenders;
-  for (int i = 0; i < options_.deleters; ++i) {
-    extenders.emplace_back(&Pipeline::ExtendLoop, &p, clients[next++].get());
+  std::vector<std::thread> extender_threads;
+  for (int i = 0; i < extenders; ++i) {
+    extender_threads.emplace_back(&Pipeline::ExtendLoop, &p, clients[next++].get());
   }
   log::Info(kLog, "consuming",
             {{"receivers", options_.receivers},
@@ -385,7 +387,7 @@ Status Consumer::Run(const std::atomic<bool>& stop) {
   for (std::thread& t : deleters) t.join();
   p.finished = true;
   visibility.join();
-  for (std::thread& t : extenders) t.join();
+  for (std::thread& t : extender_threads) t.join();
   log::Info(kLog, "stopped",
             {{"received", stats_.received.load()},
              {"stored", stats_.records_stored.load()},

@@ -162,11 +162,28 @@ std::string Scope(std::string_view date, const SigningScope& scope) {
   return fmt::format("{}/{}/{}/aws4_request", date, scope.region, scope.service);
 }
 
-std::string SigningKey(std::string_view secret, std::string_view date, const SigningScope& scope) {
+std::string DeriveSigningKey(std::string_view secret, std::string_view date,
+                             const SigningScope& scope) {
   std::string key = crypto::AsBytes(crypto::HmacSha256(fmt::format("AWS4{}", secret), date));
   key = crypto::AsBytes(crypto::HmacSha256(key, scope.region));
   key = crypto::AsBytes(crypto::HmacSha256(key, scope.service));
   return crypto::AsBytes(crypto::HmacSha256(key, "aws4_request"));
+}
+
+// The key changes only with the day, region, service and secret, yet deriving it takes
+// four of the five HMACs of a signature; each thread keeps the last one it derived.
+const std::string& SigningKey(std::string_view secret, std::string_view date,
+                              const SigningScope& scope) {
+  struct Cached {
+    std::string secret, date, region, service, key;
+  };
+  thread_local Cached cached;
+  if (cached.key.empty() || cached.secret != secret || cached.date != date ||
+      cached.region != scope.region || cached.service != scope.service) {
+    cached = {std::string(secret), std::string(date), std::string(scope.region),
+              std::string(scope.service), DeriveSigningKey(secret, date, scope)};
+  }
+  return cached.key;
 }
 
 }  // namespace
@@ -204,7 +221,7 @@ Signature SignV4(const RequestToSign& request, const Credentials& credentials,
   std::string credential_scope = Scope(date, scope);
   out.string_to_sign = fmt::format("{}\n{}\n{}\n{}", kAlgorithm, amz_date, credential_scope,
                                    crypto::Hex(crypto::Sha256(out.canonical_request)));
-  std::string key = SigningKey(credentials.secret_access_key, date, scope);
+  const std::string& key = SigningKey(credentials.secret_access_key, date, scope);
   out.signature = crypto::Hex(crypto::HmacSha256(key, out.string_to_sign));
   out.authorization =
       fmt::format("{} Credential={}/{}, SignedHeaders={}, Signature={}", kAlgorithm,
