@@ -58,7 +58,7 @@ void PrintSummary(const pipeline::IngestSummary& s) {
     std::printf("empty lines skipped: %lld\n", static_cast<long long>(s.empty_lines));
   }
   if (!s.problems.empty()) {
-    std::printf("unreadable input:    %zu\n", s.problems.size());
+    std::printf("unreadable input:    %lld\n", static_cast<long long>(s.problem_count));
     for (size_t i = 0; i < s.problems.size() && i < 10; ++i) {
       std::printf("  %s\n", s.problems[i].c_str());
     }

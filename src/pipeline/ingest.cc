@@ -83,6 +83,7 @@ Result<IngestSummary> Ingest(const std::vector<std::string>& paths, store::Store
   }
   summary.empty_lines = input.counters().empty_lines;
   summary.problems = input.problems();
+  summary.problem_count = input.counters().problems;
   if (!status.ok()) {
     return status;
   }

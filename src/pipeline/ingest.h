@@ -25,6 +25,7 @@ struct IngestSummary {
   store::WriteStats written;
   std::vector<std::string> quarantine_reasons;  // the first few, "path:line: reason"
   std::vector<std::string> problems;            // unreadable input: "path:line: what"
+  int64_t problem_count = 0;  // every problem, also those past the ones kept in `problems`
 };
 
 // Reads every path ("-" is standard input; directories recursively; gzip detected) and
