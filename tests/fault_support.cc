@@ -121,16 +121,7 @@ ProcessResult FaultTest::StopCleanly(ChildProcess& child) {
   if (child.running()) {
     EXPECT_TRUE(child.Kill(SIGTERM).ok());
   }
-  Result<ProcessResult> result = child.Wait(std::chrono::seconds(60));
-  EXPECT_TRUE(result.ok()) << result.status().ToString();
-  if (!result.ok()) {
-    return {};
-  }
-  EXPECT_EQ(result->exit_code, 0) << result->Describe() << "\n" << result->err;
-  if (std::getenv("AMSTREAM_TEST_VERBOSE") != nullptr) {
-    std::cerr << result->err;
-  }
-  return *result;
+  return ExpectCleanExit(child.Wait(std::chrono::seconds(60)));
 }
 
 gen::ExpectedTotals FaultTest::SendGeneratedInParallel(const gen::Options& options, int senders) {

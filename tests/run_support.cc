@@ -77,7 +77,10 @@ ProcessResult RunTest::RunUntilIdle(const std::vector<std::string>& extra) {
   }
   RunOptions options;
   options.timeout = std::chrono::minutes(5);
-  Result<ProcessResult> result = RunCommand(args, options);
+  return ExpectCleanExit(RunCommand(args, options));
+}
+
+ProcessResult RunTest::ExpectCleanExit(const Result<ProcessResult>& result) {
   EXPECT_TRUE(result.ok()) << result.status().ToString();
   if (!result.ok()) {
     return {};

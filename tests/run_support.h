@@ -29,6 +29,9 @@ class RunTest : public ::testing::Test {
   // Runs amstream until the queue has been idle for a second; fails the test on a
   // non-zero exit.
   ProcessResult RunUntilIdle(const std::vector<std::string>& extra = {});
+  // Fails the test unless amstream ran and exited 0; prints its log with
+  // AMSTREAM_TEST_VERBOSE set.
+  static ProcessResult ExpectCleanExit(const Result<ProcessResult>& result);
 
   // One value from the test's database.
   std::string Query(const std::string& sql) const { return Psql(db_, sql); }
