@@ -66,6 +66,17 @@ std::string Preview(std::string_view body, size_t width) {
   return out;
 }
 
+// Up to `max` (at most 10) messages, hidden for `visibility` seconds; a short wait, so an
+// empty answer means the queue is drained.
+Result<std::vector<ams::Delivery>> ReceiveSome(sqs::Client& client, const std::string& url,
+                                               size_t max, int visibility) {
+  sqs::ReceiveOptions receive;
+  receive.max_messages = static_cast<int>(std::min(kBatch, max));
+  receive.wait_seconds = 1;
+  receive.visibility_timeout = visibility;
+  return client.Receive(url, receive);
+}
+
 Result<sqs::Client> Connect(const DlqFlags& flags) {
   Result<sqs::ClientConfig> config = pipeline::ResolveSqsConfig(flags.queue);
   if (!config.ok()) {
@@ -89,11 +100,8 @@ int List(const DlqFlags& flags) {
   const size_t limit = flags.max_messages > 0 ? static_cast<size_t>(flags.max_messages) : 100;
   Status status = Status::Ok();
   while (seen.size() < limit) {
-    sqs::ReceiveOptions receive;
-    receive.max_messages = static_cast<int>(std::min(kBatch, limit - seen.size()));
-    receive.wait_seconds = 1;
-    receive.visibility_timeout = kListVisibilitySeconds;
-    Result<std::vector<ams::Delivery>> received = client->Receive(*dlq, receive);
+    Result<std::vector<ams::Delivery>> received =
+        ReceiveSome(*client, *dlq, limit - seen.size(), kListVisibilitySeconds);
     if (!received.ok()) {
       status = received.status();
       break;
@@ -138,12 +146,9 @@ int Redrive(const DlqFlags& flags) {
   const auto limit = static_cast<int64_t>(flags.max_messages);
   Status status = Status::Ok();
   while (limit == 0 || moved < limit) {
-    sqs::ReceiveOptions receive;
-    receive.max_messages = static_cast<int>(
-        std::min<int64_t>(static_cast<int64_t>(kBatch), limit == 0 ? 10 : limit - moved));
-    receive.wait_seconds = 1;
-    receive.visibility_timeout = kRedriveVisibilitySeconds;
-    Result<std::vector<ams::Delivery>> received = client->Receive(*dlq, receive);
+    size_t wanted = limit == 0 ? kBatch : static_cast<size_t>(limit - moved);
+    Result<std::vector<ams::Delivery>> received =
+        ReceiveSome(*client, *dlq, wanted, kRedriveVisibilitySeconds);
     if (!received.ok()) {
       status = received.status();
       break;
