@@ -15,6 +15,7 @@
 #include "harness/process.h"
 #include "harness/servers.h"
 #include "json/json.h"
+#include "run_support.h"
 
 namespace amstream::testing {
 namespace {
@@ -224,15 +225,7 @@ TEST_P(IngestTest, AGeneratedArchiveMatchesTheGeneratorsTotalsInViewsAndReport) 
 }
 
 TEST_P(IngestTest, BadInputIsReportedClearlyAndTheGoodLinesAroundItAreKept) {
-  std::vector<std::string> good;
-  for (const std::string& line : [] {
-         std::vector<std::string> lines;
-         std::ifstream in(Testdata("sp-traffic-additive.jsonl"));
-         for (std::string l; std::getline(in, l);) lines.push_back(l);
-         return lines;
-       }()) {
-    good.push_back(line);
-  }
+  std::vector<std::string> good = FixtureLines("sp-traffic-additive.jsonl");
   ASSERT_EQ(good.size(), 5u);
   fs::create_directories(dir_ + "/in");
   // An empty line between good ones.
@@ -268,11 +261,7 @@ TEST_P(IngestTest, BadInputIsReportedClearlyAndTheGoodLinesAroundItAreKept) {
 }
 
 TEST_P(IngestTest, AnOlderBlogSnapshotReadAgainDoesNotOverwriteANewerOne) {
-  std::vector<std::string> events;
-  {
-    std::ifstream in(Testdata("blog-format.jsonl"));
-    for (std::string line; std::getline(in, line);) events.push_back(line);
-  }
+  std::vector<std::string> events = FixtureLines("blog-format.jsonl");
   ASSERT_EQ(events.size(), 2u);
   // Archives written a day apart: the first holds the older snapshot.
   std::ofstream(dir_ + "/old.jsonl") << events[0] << "\n";

@@ -14,17 +14,6 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-std::vector<std::string> FixtureLines(const std::string& name) {
-  std::ifstream in(std::string(AMSTREAM_TESTDATA) + "/ams/" + name);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) {
-      lines.push_back(line);
-    }
-  }
-  return lines;
-}
-
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(AMSTREAM_TESTDATA) + "/ams/" + name);
   std::stringstream text;
@@ -93,10 +82,7 @@ TEST_F(RunTest, GeneratedTrafficWithDuplicatesAndRestatementsMatchesToTheCent) {
 TEST_F(RunTest, RedeliveryAndTheSameIdInAnotherMessageCountOnce) {
   gen::Options options = SmallMix(600);
   std::vector<std::string> bodies;
-  auto expected = gen::Generate(options, [&](std::string_view body) {
-    bodies.emplace_back(body);
-    return Status::Ok();
-  });
+  auto expected = GenerateBodies(options, &bodies);
   ASSERT_TRUE(expected.ok());
   Send(bodies);
   // Hold ten messages invisible without deleting them: they come back to amstream
@@ -144,10 +130,7 @@ TEST_F(RunTest, AValueTheDatabaseRefusesIsQuarantinedWithoutLosingItsBatch) {
   gen::Options options = SmallMix(200);
   options.duplicate_rate = 0;
   std::vector<std::string> bodies;
-  auto expected = gen::Generate(options, [&](std::string_view body) {
-    bodies.emplace_back(body);
-    return Status::Ok();
-  });
+  auto expected = GenerateBodies(options, &bodies);
   ASSERT_TRUE(expected.ok());
   // Two records of one key whose clicks overflow BIGINT when added: the second is
   // refused by the database and must be quarantined alone.
@@ -221,10 +204,7 @@ TEST_F(RunTest, DeadLetterMessagesCanBeListedAndMovedBackThenCountOnce) {
   gen::Options options = SmallMix(30);
   options.duplicate_rate = 0;
   std::vector<std::string> bodies;
-  auto expected = gen::Generate(options, [&](std::string_view body) {
-    bodies.emplace_back(body);
-    return Status::Ok();
-  });
+  auto expected = GenerateBodies(options, &bodies);
   ASSERT_TRUE(expected.ok());
   // Ten of them "failed" earlier and sit in the dead-letter queue; the rest are queued.
   std::string main_queue = queue_url_;

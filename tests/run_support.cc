@@ -3,11 +3,31 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include "ams/record.h"
 
 namespace amstream::testing {
+
+std::vector<std::string> FixtureLines(const std::string& name) {
+  std::ifstream in(std::string(AMSTREAM_TESTDATA) + "/ams/" + name);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) {
+      lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+Result<gen::ExpectedTotals> GenerateBodies(const gen::Options& options,
+                                           std::vector<std::string>* bodies) {
+  return gen::Generate(options, [bodies](std::string_view body) {
+    bodies->emplace_back(body);
+    return Status::Ok();
+  });
+}
 
 void RunTest::SetUp() {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();

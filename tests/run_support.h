@@ -15,6 +15,13 @@
 
 namespace amstream::testing {
 
+// The non-empty lines of a fixture in the shared testdata's ams/ folder.
+std::vector<std::string> FixtureLines(const std::string& name);
+
+// Every body `options` generates, in order, and the generator's totals.
+Result<gen::ExpectedTotals> GenerateBodies(const gen::Options& options,
+                                           std::vector<std::string>* bodies);
+
 class RunTest : public ::testing::Test {
  protected:
   void SetUp() override;
